@@ -27,8 +27,9 @@ type Header struct {
 	// HoldRequests, sent by the ACS, asks the CPE to send no requests until
 	// told otherwise. False is the same as absent.
 	HoldRequests bool
-	// NoMoreRequests is the CWMP 1.0 header the CPE used to say it would
-	// send no more requests (deprecated, decoded for old devices).
+	// NoMoreRequests is the header TR-069 Amendment 1 CPEs used to say they
+	// would send no more requests. It is decoded for old devices but never
+	// encoded: it was deprecated, and no CWMP schema defines it.
 	NoMoreRequests bool
 	// SessionTimeout (CWMP 1.3) is the session timeout in seconds the CPE
 	// proposes; 0 means absent.
@@ -112,7 +113,7 @@ func AppendEncode(dst []byte, env *Envelope) ([]byte, error) {
 }
 
 func encodeHeader(e *encoder, h *Header) {
-	if h.ID == "" && !h.HoldRequests && !h.NoMoreRequests && h.SessionTimeout == 0 &&
+	if h.ID == "" && !h.HoldRequests && h.SessionTimeout == 0 &&
 		len(h.SupportedCWMPVersions) == 0 && h.UseCWMPVersion.IsZero() {
 		return
 	}
@@ -124,9 +125,6 @@ func encodeHeader(e *encoder, h *Header) {
 	}
 	if h.HoldRequests {
 		e.raw(`<cwmp:HoldRequests soap-env:mustUnderstand="1">1</cwmp:HoldRequests>`)
-	}
-	if h.NoMoreRequests {
-		e.raw(`<cwmp:NoMoreRequests>1</cwmp:NoMoreRequests>`)
 	}
 	if h.SessionTimeout != 0 {
 		e.raw(`<cwmp:SessionTimeout soap-env:mustUnderstand="0">`)

@@ -7,18 +7,24 @@ import "strings"
 type ParameterValueStruct struct {
 	Name  string
 	Value string
-	// Type is the value's xsi:type without prefix: "string", "int",
+	// Type is the value's data type in TR-106 terms: "string", "int",
 	// "unsignedInt", "long", "unsignedLong", "boolean", "dateTime",
-	// "base64", "hexBinary", "decimal". An empty Type is written as
-	// "string" and is what a value that arrived without xsi:type decodes to.
+	// "base64", "hexBinary", "decimal". It is written as the xsi:type of
+	// the value ("xsd:string"; "base64" becomes XML Schema's
+	// "xsd:base64Binary", and decodes back from it or from soap-enc:base64).
+	// An empty Type is written as "xsd:string"; a value that arrived without
+	// xsi:type decodes with an empty Type.
 	Type string
 }
 
 func (p *ParameterValueStruct) encodeXML(e *encoder) {
 	e.str("Name", p.Name)
 	typ := p.Type
-	if typ == "" {
+	switch typ {
+	case "":
 		typ = "string"
+	case "base64":
+		typ = "base64Binary"
 	}
 	e.raw(`<Value xsi:type="xsd:`)
 	e.escape(typ)
@@ -39,7 +45,10 @@ func (p *ParameterValueStruct) decodeXML(d *xdoc, n int32, path string) error {
 		case "Value":
 			p.Value = node.text
 			if t, ok := node.attr("type"); ok {
-				p.Type = localPart(t)
+				p.Type = localPart(strings.TrimSpace(t))
+				if p.Type == "base64Binary" {
+					p.Type = "base64"
+				}
 			}
 		}
 	}
