@@ -322,7 +322,12 @@ func decodeSlice(d *xdoc, n int32, f *fieldPlan, fv reflect.Value, path, only st
 		if only != "" && nodes[c].local != only {
 			continue
 		}
-		if err := decodeValue(d, c, f, s.Index(k), path+"["+strconv.Itoa(k)+"]"); err != nil {
+		// The item's path is built only on error: formatting it for every
+		// item was half the allocations of a large GetParameterValuesResponse.
+		if err := decodeValue(d, c, f, s.Index(k), path); err != nil {
+			if de, ok := err.(*DecodeError); ok && strings.HasPrefix(de.Path, path) {
+				de.Path = path + "[" + strconv.Itoa(k) + "]" + de.Path[len(path):]
+			}
 			return err
 		}
 		k++

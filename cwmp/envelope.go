@@ -212,11 +212,12 @@ func decode(data []byte, charset string) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := parseXML(src)
-	if err != nil {
-		return nil, err
-	}
-	return decodeEnvelope(doc)
+	var env *Envelope
+	err = parseXML(src, func(d *xdoc) error {
+		env, err = decodeEnvelope(d)
+		return err
+	})
+	return env, err
 }
 
 // declaredEncoding returns the encoding of the XML declaration, if any.
