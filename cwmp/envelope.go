@@ -305,6 +305,17 @@ func decodeEnvelope(d *xdoc) (*Envelope, error) {
 	var msg Message
 	if node.local == "Fault" {
 		msg = new(Fault)
+		if env.Namespace == "" {
+			// A fault without an ID header still names its version in the
+			// cwmp:Fault detail.
+			if dt := d.child(mn, "detail"); dt != noNode {
+				if f := d.child(dt, "Fault"); f != noNode {
+					if _, ok := NamespaceVersion(d.nodes[f].space); ok {
+						env.Namespace = d.nodes[f].space
+					}
+				}
+			}
+		}
 	} else if msg = NewMessage(node.local); msg == nil {
 		env.Body = &UnknownMessage{Name: node.local, Namespace: node.space}
 		return env, nil

@@ -88,18 +88,38 @@ func (m *ServeMux) ServeCWMP(ctx context.Context, req Message) (Message, error) 
 		}
 		return m.notSupported(name), nil
 	}
+	return Serve(ctx, h, m.role, req), nil
+}
+
+// Serve runs h on req and always returns a message to send: the response,
+// the *Fault the handler returned as its error, or for any other error (or
+// no response at all) the internal-error fault of role, 9002 or 8002. A
+// session loop calls it so that no handler error ends a session.
+func Serve(ctx context.Context, h Handler, role Role, req Message) Message {
 	resp, err := h.ServeCWMP(ctx, req)
-	if err != nil {
-		if f, ok := AsFault(err); ok {
-			return f, nil
-		}
-		code := FaultInternalError
-		if m.role == RoleACS {
-			code = FaultACSInternalError
-		}
-		return NewFault(code, "%s: %v", name, err), nil
+	if err == nil && resp != nil {
+		return resp
 	}
-	return resp, nil
+	if f, ok := AsFault(err); ok {
+		return f
+	}
+	code := FaultInternalError
+	if role == RoleACS {
+		code = FaultACSInternalError
+	}
+	if err == nil {
+		return NewFault(code, "%s: the handler returned no response", req.MethodName())
+	}
+	return NewFault(code, "%s: %v", req.MethodName(), err)
+}
+
+// Answers reports whether resp is a fitting answer to req: its response
+// (same method name plus "Response") or a fault.
+func Answers(req, resp Message) bool {
+	if _, ok := resp.(*Fault); ok {
+		return true
+	}
+	return resp.MethodName() == req.MethodName()+"Response"
 }
 
 func (m *ServeMux) notSupported(name string) *Fault {

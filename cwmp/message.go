@@ -58,6 +58,21 @@ func (cpeResp) cpeResponse() {}
 func (acsReq) acsRequest()   {}
 func (acsResp) acsResponse() {}
 
+// Exported names of the direction markers, to embed in vendor-specific
+// message types given to Register so they can be sent like the standard
+// ones:
+//
+//	type XPing struct {
+//		cwmp.CPERequestMarker
+//		Count uint32
+//	}
+type (
+	CPERequestMarker  = cpeReq
+	CPEResponseMarker = cpeResp
+	ACSRequestMarker  = acsReq
+	ACSResponseMarker = acsResp
+)
+
 // UnknownMessage is what Decode returns for a Body element that is not a
 // method this package knows (a vendor extension, or a method of a newer
 // CWMP). It carries the name so the receiver can answer with fault 9000

@@ -364,6 +364,7 @@ func TestEncodeEscaping(t *testing.T) {
 }
 
 type vendorMethod struct {
+	CPERequestMarker
 	Count  uint32
 	Labels []string `cwmp:"Labels,array=string"`
 }
@@ -382,6 +383,9 @@ func TestRegisterVendorMethod(t *testing.T) {
 	}
 	if got, ok := env.Body.(*vendorMethod); !ok || got.Count != 3 || !slices.Equal(got.Labels, []string{"a"}) {
 		t.Errorf("vendor method round trip: %#v", env.Body)
+	}
+	if _, ok := env.Body.(CPERequest); !ok {
+		t.Error("a vendor method embedding CPERequestMarker is not a CPERequest")
 	}
 	defer func() {
 		if recover() == nil {

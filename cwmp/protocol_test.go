@@ -29,15 +29,15 @@ func TestNegotiate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, f := Negotiate(c.ns, c.cpe, c.acs)
+			got, err := Negotiate(c.ns, c.cpe, c.acs)
 			if c.fault {
-				if f == nil || f.Code != FaultACSVersionIncompatible {
-					t.Fatalf("got %v, %v; want fault 8006", got, f)
+				if f, ok := AsFault(err); !ok || f.Code != FaultACSVersionIncompatible {
+					t.Fatalf("got %v, %v; want fault 8006", got, err)
 				}
 				return
 			}
-			if f != nil || got != c.want {
-				t.Fatalf("got %v, %v; want %v", got, f, c.want)
+			if err != nil || got != c.want {
+				t.Fatalf("got %v, %v; want %v", got, err, c.want)
 			}
 			if got.Namespace() == "" {
 				t.Errorf("version %v has no namespace", got)
@@ -182,6 +182,13 @@ func TestServeMux(t *testing.T) {
 		t.Errorf("GetRPCMethods is not the truthful list: %#v", resp)
 	}
 
+	if !Answers(&Reboot{}, &RebootResponse{}) || !Answers(&Reboot{}, &Fault{}) || Answers(&Reboot{}, &FactoryResetResponse{}) {
+		t.Error("Answers matches responses wrongly")
+	}
+	if got := Serve(ctx, HandlerFunc(func(context.Context, Message) (Message, error) { return nil, nil }), RoleCPE, &Reboot{}); got.(*Fault).Code != FaultInternalError {
+		t.Errorf("a handler returning nothing gave %#v, want 9002", got)
+	}
+
 	acs := NewServeMux(RoleACS)
 	resp, _ = acs.ServeCWMP(ctx, &Kicked{})
 	if f, ok := resp.(*Fault); !ok || f.Code != FaultACSMethodNotSupported {
@@ -214,4 +221,18 @@ func TestMustUnderstand(t *testing.T) {
 		t.Errorf("MustUnderstand fault encoded as:\n%s", b)
 	}
 	validateXSD(t, NS10, b)
+}
+
+func TestFaultWithoutIDKeepsNamespace(t *testing.T) {
+	b, err := Encode(&Envelope{Namespace: NS11, Body: NewFault(FaultRequestDenied, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Namespace != NS11 {
+		t.Errorf("fault without ID decoded with namespace %q, want %q", env.Namespace, NS11)
+	}
 }

@@ -115,9 +115,9 @@ func NamespaceVersion(ns string) (Version, bool) {
 // support; the ACS then sends UseCWMPVersion with it when the CPE sent
 // SupportedCWMPVersions. A CPE without the header speaks the version of its
 // namespace (1.2 standing for 1.2 and 1.3). When nothing is in common, the
-// error is the fault to answer the Inform with: 8006 ACS version
+// error is a *Fault to answer the Inform with: 8006 ACS version
 // incompatible with CPE.
-func Negotiate(informNS string, cpe, acs []Version) (Version, *Fault) {
+func Negotiate(informNS string, cpe, acs []Version) (Version, error) {
 	if len(cpe) == 0 {
 		v, ok := NamespaceVersion(informNS)
 		if !ok {

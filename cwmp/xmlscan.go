@@ -22,7 +22,13 @@ import (
 
 const (
 	maxDepth = 64 // deepest CWMP message is 6 levels below Body
-	noNode   = -1
+	// maxAttrs and maxNamespaces bound the per-element attribute check and
+	// the namespace lookup, which are linear scans: unbounded, a crafted
+	// document could make parsing quadratic. Real envelopes declare about
+	// six namespaces and carry at most a handful of attributes per element.
+	maxAttrs      = 64
+	maxNamespaces = 64
+	noNode        = -1
 )
 
 // xnode is one element. Children form a singly linked list through next.
@@ -115,6 +121,11 @@ type xparser struct {
 	ns      []nsBinding
 	buf     []byte  // scratch for entity decoding
 	attrBuf []xattr // scratch for the attributes of one start tag
+	// Text split into several pieces (by comments, CDATA sections, entity
+	// references) is gathered in tbuf for node pending, instead of being
+	// concatenated piece by piece, which would be quadratic.
+	tbuf    []byte
+	pending int32
 }
 
 // parsers recycles parsers and their arenas: a decode then allocates little
@@ -127,7 +138,7 @@ const maxPooledNodes = 1 << 14
 
 func getParser(src string) *xparser {
 	p := parsers.Get().(*xparser)
-	p.src, p.pos = src, 0
+	p.src, p.pos, p.pending = src, 0, noNode
 	p.doc.src = src
 	if p.doc.nodes == nil {
 		// A CWMP element averages about 50 bytes of markup; sizing the
@@ -149,7 +160,7 @@ func putParser(p *xparser) {
 	clear(p.ns)
 	clear(p.attrBuf)
 	p.doc = xdoc{nodes: p.doc.nodes[:0], attrs: p.doc.attrs[:0]}
-	p.src, p.stack, p.ns, p.attrBuf = "", p.stack[:0], p.ns[:0], p.attrBuf[:0]
+	p.src, p.stack, p.ns, p.attrBuf, p.tbuf = "", p.stack[:0], p.ns[:0], p.attrBuf[:0], p.tbuf[:0]
 	parsers.Put(p)
 }
 
@@ -394,6 +405,9 @@ func (p *xparser) startTag() error {
 		if before == p.pos {
 			return p.fail(p.pos, "expected white space before attribute in <%s>", qname(prefix, local))
 		}
+		if len(attrs) == maxAttrs {
+			return p.fail(p.pos, "element <%s> has more than %d attributes", qname(prefix, local), maxAttrs)
+		}
 		aoff := p.pos
 		apfx, aloc, err := p.name()
 		if err != nil {
@@ -429,6 +443,9 @@ func (p *xparser) startTag() error {
 				return p.fail(aoff, "attribute %s appears twice", qname(apfx, aloc))
 			}
 		}
+		if (apfx == "" && aloc == "xmlns" || apfx == "xmlns") && len(p.ns) > maxNamespaces {
+			return p.fail(aoff, "more than %d namespace declarations in scope", maxNamespaces)
+		}
 		switch {
 		case apfx == "" && aloc == "xmlns":
 			p.ns = append(p.ns, nsBinding{prefix: "", uri: val, depth: depth})
@@ -462,6 +479,7 @@ func (p *xparser) startTag() error {
 		offset: tagStart, first: noNode, last: noNode, next: noNode,
 	})
 	if depth > 0 {
+		p.flushText()
 		parent := &p.doc.nodes[p.stack[depth-1]]
 		if parent.last == noNode {
 			parent.first = idx
@@ -500,6 +518,7 @@ func (p *xparser) endTag() error {
 	if len(p.stack) == 0 {
 		return p.fail(off, "end tag </%s> without a start tag", qname(prefix, local))
 	}
+	p.flushText()
 	top := &p.doc.nodes[p.stack[len(p.stack)-1]]
 	if top.prefix != prefix || top.local != local {
 		return p.fail(off, "end tag </%s> does not match <%s> at %s", qname(prefix, local), qname(top.prefix, top.local), position(s, top.offset))
@@ -532,16 +551,30 @@ func (p *xparser) appendText(t string) {
 	if t == "" {
 		return
 	}
-	n := &p.doc.nodes[p.stack[len(p.stack)-1]]
+	idx := p.stack[len(p.stack)-1]
+	n := &p.doc.nodes[idx]
 	if n.first != noNode {
 		// Text between child elements is indentation in every CWMP message;
-		// keeping it would only cost a concatenation per element.
+		// keeping it would only cost a copy per element.
 		return
 	}
-	if n.text == "" {
-		n.text = t
-	} else {
-		n.text += t
+	switch {
+	case p.pending == idx:
+		p.tbuf = append(p.tbuf, t...)
+	case n.text == "":
+		n.text = t // the common case: one piece, a substring of the input
+	default:
+		p.tbuf = append(append(p.tbuf[:0], n.text...), t...)
+		p.pending = idx
+	}
+}
+
+// flushText stores the gathered text of the pending node, before an element
+// starts or ends.
+func (p *xparser) flushText() {
+	if p.pending != noNode {
+		p.doc.nodes[p.pending].text = string(p.tbuf)
+		p.pending = noNode
 	}
 }
 
