@@ -275,8 +275,7 @@ func decodeStruct(d *xdoc, n int32, p *typePlan, v reflect.Value, path string) e
 			if f.kind == kInterface && count == 1 {
 				// Some ACSs wrap the operations in a SOAP array instead of
 				// repeating the element; accept that too.
-				c := d.child(n, f.name)
-				if _, typed := nodes[c].attr("type"); !typed && nodes[c].first != noNode && strings.HasSuffix(nodes[nodes[c].first].local, "OpStruct") {
+				if c := d.child(n, f.name); isArrayWrapper(d, c) {
 					if err := decodeSlice(d, c, f, fv, fpath, ""); err != nil {
 						return err
 					}
@@ -357,7 +356,8 @@ func decodeValue(d *xdoc, n int32, f *fieldPlan, v reflect.Value, path string) e
 		if text == "" {
 			return nil
 		}
-		x, err := strconv.ParseUint(text, 10, f.bits)
+		// XML Schema allows a leading "+"; ParseUint does not.
+		x, err := strconv.ParseUint(strings.TrimPrefix(text, "+"), 10, f.bits)
 		if err != nil {
 			return &DecodeError{Path: path, Msg: fmt.Sprintf("%q is not an unsigned integer in range", text)}
 		}
@@ -385,13 +385,16 @@ func decodeValue(d *xdoc, n int32, f *fieldPlan, v reflect.Value, path string) e
 	case kCodec:
 		return v.Addr().Interface().(xmlCodec).decodeXML(d, n, path)
 	case kInterface:
-		typ, _ := node.attr("type")
-		name := node.local
-		if typ != "" {
-			name = localPart(typ)
+		typ, typed := node.attr("type")
+		name := node.local // array items may be named after their type
+		if typed {
+			name = localPart(strings.TrimSpace(typ))
 		}
 		op, err := newOperation(name)
 		if err != nil {
+			if !typed {
+				return &DecodeError{Path: path, Msg: "operation has no xsi:type (want cwmp:InstallOpStruct, cwmp:UpdateOpStruct or cwmp:UninstallOpStruct)"}
+			}
 			return &DecodeError{Path: path, Msg: err.Error()}
 		}
 		ov := reflect.ValueOf(op).Elem()
@@ -401,6 +404,26 @@ func decodeValue(d *xdoc, n int32, f *fieldPlan, v reflect.Value, path string) e
 		v.Set(reflect.ValueOf(op))
 	}
 	return nil
+}
+
+// isArrayWrapper reports whether element c is a SOAP array of operations
+// rather than one operation: it says so (soap-enc:arrayType, or an xsi:type
+// of Array), or, untyped, its first child is itself a structure.
+func isArrayWrapper(d *xdoc, c int32) bool {
+	node := &d.nodes[c]
+	if _, ok := node.attr("arrayType"); ok {
+		return true
+	}
+	typ, typed := node.attr("type")
+	if typed {
+		return localPart(strings.TrimSpace(typ)) == "Array"
+	}
+	if node.first == noNode {
+		return false
+	}
+	first := &d.nodes[node.first]
+	_, firstTyped := first.attr("type")
+	return firstTyped || first.first != noNode
 }
 
 // parseBool accepts the four xsd:boolean spellings, in any case, since

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"reflect"
 	"strconv"
@@ -174,7 +175,10 @@ func encodeMessage(e *encoder, m Message) error {
 // present, overrides the XML declaration. An empty body gives ErrEmpty, a
 // longer one than limit gives ErrTooLarge.
 func ReadEnvelope(r io.Reader, contentType string, limit int64) (*Envelope, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if limit < math.MaxInt64 { // limit+1 would overflow
+		r = io.LimitReader(r, limit+1)
+	}
+	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("cwmp: read body: %w", err)
 	}
@@ -201,8 +205,13 @@ func Decode(data []byte) (*Envelope, error) {
 }
 
 func decode(data []byte, charset string) (*Envelope, error) {
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	if len(bytes.TrimSpace(data)) == 0 {
+	if bytes.HasPrefix(data, []byte("\xFF\xFE")) || bytes.HasPrefix(data, []byte("\xFE\xFF")) {
+		return nil, fmt.Errorf("%w: UTF-16 (byte-order mark %X; want UTF-8, US-ASCII or ISO-8859-1)", ErrCharset, data[:2])
+	}
+	// XML allows nothing before the declaration, but devices send a line
+	// break first; skipping it lets the declared encoding count.
+	data = bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")), " \t\r\n")
+	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
 	if charset == "" {
@@ -359,7 +368,10 @@ func decodeHeader(d *xdoc, h int32, env *Envelope) error {
 				env.Header.NoMoreRequests = b
 			}
 		case "SessionTimeout":
-			v, err := strconv.ParseUint(text, 10, 32)
+			if text == "" {
+				continue // an empty hint is no hint
+			}
+			v, err := strconv.ParseUint(strings.TrimPrefix(text, "+"), 10, 32)
 			if err != nil {
 				return &DecodeError{Path: path, Msg: fmt.Sprintf("%q is not an unsigned integer", text)}
 			}
@@ -371,6 +383,9 @@ func decodeHeader(d *xdoc, h int32, env *Envelope) error {
 			}
 			env.Header.SupportedCWMPVersions = vs
 		case "UseCWMPVersion":
+			if text == "" {
+				continue
+			}
 			v, err := ParseVersion(text)
 			if err != nil {
 				return &DecodeError{Path: path, Msg: strings.TrimPrefix(err.Error(), "cwmp: ")}

@@ -126,6 +126,10 @@ type xparser struct {
 	// concatenated piece by piece, which would be quadratic.
 	tbuf    []byte
 	pending int32
+	// maxNodes bounds the arena: an element costs about 120 bytes of memory,
+	// so a flood of <a/> (4 bytes each) would cost 30 times its size. Real
+	// CWMP markup spends 20 bytes or more per element.
+	maxNodes int
 }
 
 // parsers recycles parsers and their arenas: a decode then allocates little
@@ -139,6 +143,7 @@ const maxPooledNodes = 1 << 14
 func getParser(src string) *xparser {
 	p := parsers.Get().(*xparser)
 	p.src, p.pos, p.pending = src, 0, noNode
+	p.maxNodes = len(src)/10 + 64
 	p.doc.src = src
 	if p.doc.nodes == nil {
 		// A CWMP element averages about 50 bytes of markup; sizing the
@@ -180,7 +185,7 @@ func parseXML(src string, f func(*xdoc) error) error {
 		return err
 	}
 	if len(p.doc.nodes) == 0 {
-		return ErrNotXML
+		return p.fail(len(src), "no root element")
 	}
 	return f(&p.doc)
 }
@@ -472,6 +477,9 @@ func (p *xparser) startTag() error {
 		start := len(p.doc.attrs)
 		p.doc.attrs = append(p.doc.attrs, attrs...)
 		nodeAttrs = p.doc.attrs[start:len(p.doc.attrs):len(p.doc.attrs)]
+	}
+	if len(p.doc.nodes) >= p.maxNodes {
+		return p.fail(tagStart, "more than %d elements in a %d-byte document", p.maxNodes, len(p.src))
 	}
 	idx := int32(len(p.doc.nodes))
 	p.doc.nodes = append(p.doc.nodes, xnode{
