@@ -349,14 +349,16 @@ func decodeHeader(d *xdoc, h int32, env *Envelope) error {
 		n := &d.nodes[c]
 		text := strings.TrimSpace(n.text)
 		path := "Header/" + n.local
+		if env.Namespace == "" {
+			// Any CWMP header names the version when the body does not
+			// (a SOAP fault).
+			if _, ok := NamespaceVersion(n.space); ok {
+				env.Namespace = n.space
+			}
+		}
 		switch n.local {
 		case "ID":
 			env.Header.ID = text
-			if env.Namespace == "" {
-				if _, ok := NamespaceVersion(n.space); ok {
-					env.Namespace = n.space
-				}
-			}
 		case "HoldRequests", "NoMoreRequests":
 			b, err := parseBool(text)
 			if err != nil {

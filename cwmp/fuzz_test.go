@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -43,7 +44,12 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("encoded envelope does not decode: %v\n%s", err, b1)
 		}
 		if env2.Namespace != env.Namespace {
-			t.Fatalf("namespace changed from %q to %q", env.Namespace, env2.Namespace)
+			// Only an envelope without a single CWMP element (a SOAP-level
+			// fault and no header) has no namespace to carry.
+			if f, ok := env2.Body.(*Fault); !ok || f.Code != 0 || !reflect.DeepEqual(env2.Header, Header{}) || env2.Namespace != "" {
+				t.Fatalf("namespace changed from %q to %q", env.Namespace, env2.Namespace)
+			}
+			env2.Namespace = env.Namespace
 		}
 		b2, err := Encode(env2)
 		if err != nil {
