@@ -100,9 +100,22 @@ type List struct {
 // PathRef is a pathRef facet: the value is a path (or list of paths) to a
 // parameter or object of the same model.
 type PathRef struct {
-	TargetParent []string // allowed parent paths ("Device.IP.Interface.{i}.")
-	TargetType   string   // "any", "parameter", "object", "single", "row"
-	RefType      string   // "weak", "strong"
+	// TargetParent lists the objects the referenced item must be an
+	// immediate child of, as absolute definition paths: the loader resolves
+	// the schema's relative forms ("#.Interface.", ".IP.Interface.") against
+	// the parameter's object. A row reference names its table without the
+	// instance: "Device.IP.Interface." for values like
+	// "Device.IP.Interface.3". Empty means anywhere.
+	TargetParent []string
+	TargetType   string // "any", "parameter", "object", "single", "table", "row"
+	RefType      string // "weak", "strong"
+}
+
+// EnumerationRef is an enumerationRef facet: the allowed values are the
+// items of another (list-valued) parameter's current value.
+type EnumerationRef struct {
+	TargetParam string  // absolute definition path ("Device.DSL.Line.{i}.AllowedProfiles")
+	NullValue   *string // a value allowed besides those (often ""), nil if none
 }
 
 // Syntax is a parameter's (or named data type's) value syntax with every
@@ -115,16 +128,31 @@ type Syntax struct {
 	Sizes        []Range  // string, base64, hexBinary length (bytes for binary types)
 	Ranges       []Range  // numeric ranges
 	Enumerations []string // allowed values (strings only); empty means any
-	Patterns     []string // regular expressions (anchored at both ends)
-	PathRef      *PathRef
-	Units        string
-	Hidden       bool // the value is not to be returned to the ACS (reads as "")
-	Secured      bool // the value is a secret (reads as "" when the spec says so)
-	Command      bool // a command parameter (writing starts something)
-	Default      *string
+	// ReadOnlyEnumerations are the values of Enumerations that only the
+	// CPE may set (access="readOnly" in the schema), such as
+	// DiagnosticsState "Complete": not for the ACS to write.
+	ReadOnlyEnumerations []string
+	EnumerationRef       *EnumerationRef
+	// Patterns are the pattern facets as the schema writes them (XML Schema
+	// regular expressions, each to match the whole value). The loader
+	// compiles each once (compilePattern) and lists in
+	// Model.UnsupportedPatterns those Go's RE2 cannot express.
+	Patterns []string
+	PathRef  *PathRef
+	Units    string
+	Hidden   bool // the value is not to be returned to the ACS (reads as "")
+	Secured  bool // the value is a secret (reads as "" when the spec says so)
+	Command  bool // a command parameter (writing starts something)
+	// Default is the value a new instance (or, for a single object, the
+	// object) starts with: the schema's default of type "object" or
+	// "factory" (factory defaults also apply on creation). Defaults of
+	// type "implementation" are informational and not kept; nil if none.
+	Default *string
 }
 
-// DataType is a named data type (dataType element) of a document.
+// DataType is a named data type (dataType element) of a document. Its
+// Syntax is resolved through the base chain and carries the data type's own
+// name in Syntax.DataType, so a parameter of this type can copy it whole.
 type DataType struct {
 	Name        string
 	Base        string // the data type it refines, "" if built on a built-in type
@@ -156,12 +184,19 @@ type Object struct {
 	NumEntriesParameter string
 	EnableParameter     string
 	UniqueKeys          [][]string // each key is a set of parameter names
-	Status              Status
-	Description         string
-	Version             string
-	Parent              *Object
-	Parameters          []*Parameter // in document order
-	Children            []*Object    // direct child objects, in document order
+	// FunctionalKeys[i] reports whether UniqueKeys[i] is a functional key
+	// (one that identifies what the row does, so with an EnableParameter
+	// it need only be unique among enabled rows) rather than a
+	// non-functional one such as Alias, unique among all rows.
+	FunctionalKeys []bool
+	Status         Status
+	Description    string
+	Version        string
+	Parent         *Object
+	Parameters     []*Parameter // in document order
+	Children       []*Object    // direct child objects, in document order
+
+	child map[string]*Object // Children by name ("IP", "Interface")
 }
 
 // IsTable reports whether the object is multi-instance (its path ends in
@@ -170,16 +205,57 @@ func (o *Object) IsTable() bool {
 	return len(o.Path) > 4 && o.Path[len(o.Path)-4:] == "{i}."
 }
 
-// Model is a loaded root or service data model ("Device:2.17").
+// Model is a loaded root or service data model ("Device:2.17"). Objects and
+// Params hold definitions of every status, deleted ones included: check
+// Status where that matters.
 type Model struct {
 	Name      string       // "Device:2.17"
 	Root      *Object      // "Device." or "InternetGatewayDevice."
 	Objects   []*Object    // every object, in document order
 	Params    []*Parameter // every parameter, in document order
 	DataTypes map[string]*DataType
+	Profiles  []*Profile // in document order
+	// UnsupportedPatterns lists the pattern facets of the model's document
+	// (and of the documents it imports) that Go's RE2 cannot express, one
+	// line each ("tr-x.xml:120: dataType \"X\": pattern \"[\\i-[:]]\""). Such
+	// a pattern matches every value (see value.go).
+	UnsupportedPatterns []string
 
 	objects map[string]*Object    // by definition path
 	params  map[string]*Parameter // by definition path
+	forced  []*Parameter          // forcedInform="true", in document order
+}
+
+// Profile is a profile of a model: a named set of requirements on its
+// objects and parameters. It is kept as the schema writes it: a profile that
+// refines (Base) or extends (Extends) others lists only its own
+// requirements, not theirs.
+type Profile struct {
+	Name        string   // "Baseline:1"
+	Base        string   // the profile it refines ("Baseline:1" for "Baseline:2"), "" if none
+	Extends     []string // the profiles it extends
+	Version     string
+	Status      Status
+	Description string
+	Objects     []ProfileObject
+	Parameters  []ProfileParameter // parameters required outside any object (rare)
+}
+
+// ProfileObject is a profile's requirement on one object.
+type ProfileObject struct {
+	Path string // definition path ("Device.IP.Interface.{i}.")
+	// Requirement is what the CPE must support: "notSpecified",
+	// "present", "create", "delete" or "createDelete".
+	Requirement string
+	Status      Status
+	Parameters  []ProfileParameter
+}
+
+// ProfileParameter is a profile's requirement on one parameter.
+type ProfileParameter struct {
+	Name        string // relative to the ProfileObject ("Enable")
+	Requirement Access // ReadOnly: must be readable; ReadWrite: must be writable
+	Status      Status
 }
 
 // index links the objects and parameters of m.Objects (Parent, Children,
@@ -190,13 +266,13 @@ type Model struct {
 func (m *Model) index() error {
 	m.objects = make(map[string]*Object, len(m.Objects))
 	m.params = make(map[string]*Parameter, len(m.Params))
-	m.Params = m.Params[:0]
+	m.Params, m.forced = m.Params[:0], nil
 	for _, o := range m.Objects {
 		if _, dup := m.objects[o.Path]; dup {
 			return fmt.Errorf("datamodel: model %s: object %q defined twice", m.Name, o.Path)
 		}
 		m.objects[o.Path] = o
-		o.Parent, o.Children = nil, nil
+		o.Parent, o.Children, o.child = nil, nil, nil
 		if parent := parentPath(o.Path); parent != "" {
 			p := m.objects[parent]
 			if p == nil {
@@ -204,6 +280,10 @@ func (m *Model) index() error {
 			}
 			o.Parent = p
 			p.Children = append(p.Children, o)
+			if p.child == nil {
+				p.child = make(map[string]*Object)
+			}
+			p.child[o.Name()] = o
 		} else if m.Root == nil {
 			m.Root = o
 		}
@@ -215,6 +295,9 @@ func (m *Model) index() error {
 			}
 			m.params[prm.Path] = prm
 			m.Params = append(m.Params, prm)
+			if prm.ForcedInform {
+				m.forced = append(m.forced, prm)
+			}
 		}
 	}
 	if m.Root == nil {
