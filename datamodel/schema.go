@@ -95,6 +95,10 @@ type Range struct {
 type List struct {
 	MinItems, MaxItems int     // MaxItems -1 means unbounded
 	Sizes              []Range // size of the whole list string
+	// NestedBrackets is the list facet's nestedBrackets attribute: ""
+	// (items are plain values), "legal" (an item may be a bracketed list
+	// of values, "[1,2],3") or "required" (every item is one, "[1,2],[3]").
+	NestedBrackets string
 }
 
 // PathRef is a pathRef facet: the value is a path (or list of paths) to a

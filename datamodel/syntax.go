@@ -138,6 +138,12 @@ func list(d *doc, n *node, what string) (*List, error) {
 			return nil, err
 		}
 	}
+	switch nb := n.get("nestedBrackets"); nb {
+	case "", "legal", "required":
+		lst.NestedBrackets = nb
+	default:
+		return nil, d.errorf(n, what, "nestedBrackets %q (want legal or required)", nb)
+	}
 	for _, k := range n.kids {
 		if k.name == "size" && k.get("status") != "deleted" {
 			r, err := sizeRange(d, k, what)

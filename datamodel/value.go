@@ -44,6 +44,7 @@ package datamodel
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -240,20 +241,47 @@ func SplitList(s string) []string {
 }
 
 func (s *Syntax) validateList(value string) (string, error) {
-	items := SplitList(value)
+	var items []string
+	if s.List.NestedBrackets == "" {
+		items = SplitList(value)
+	} else {
+		var err error
+		if items, err = splitNested(value); err != nil {
+			return "", cwmp.NewFault(cwmp.FaultInvalidParameterValue, "%v", err)
+		}
+	}
 	if n := len(items); n < s.List.MinItems || s.List.MaxItems > 0 && n > s.List.MaxItems {
 		return "", cwmp.NewFault(cwmp.FaultInvalidParameterValue, "list has %d items (allowed %s)", n, formatCount(s.List.MinItems, s.List.MaxItems))
 	}
 	item := *s
 	item.List, item.Default = nil, nil
+	itemFault := func(i int, err error) error {
+		msg := err.Error()
+		if f, ok := cwmp.AsFault(err); ok {
+			msg = f.String
+		}
+		return cwmp.NewFault(cwmp.FaultInvalidParameterValue, "list item %d: %s", i+1, msg)
+	}
 	for i, it := range items {
+		if inner, nested := strings.CutPrefix(it, "["); nested && s.List.NestedBrackets != "" {
+			// A bracketed item is itself a list of values of the item type.
+			sub := SplitList(strings.TrimSuffix(inner, "]"))
+			for j, x := range sub {
+				v, err := item.validateItem(x)
+				if err != nil {
+					return "", itemFault(i, err)
+				}
+				sub[j] = v
+			}
+			items[i] = "[" + strings.Join(sub, ",") + "]"
+			continue
+		}
+		if s.List.NestedBrackets == "required" {
+			return "", cwmp.NewFault(cwmp.FaultInvalidParameterValue, "list item %d: %s is not in brackets (each item is a bracketed list)", i+1, item.show(it))
+		}
 		v, err := item.validateItem(it)
 		if err != nil {
-			msg := err.Error()
-			if f, ok := cwmp.AsFault(err); ok {
-				msg = f.String
-			}
-			return "", cwmp.NewFault(cwmp.FaultInvalidParameterValue, "list item %d: %s", i+1, msg)
+			return "", itemFault(i, err)
 		}
 		items[i] = v
 	}
@@ -1001,4 +1029,41 @@ func daysIn(month, year int) int {
 		return 30
 	}
 	return 31
+}
+
+// splitNested splits a list whose items may be bracketed lists ("[1,2],3")
+// at its top-level commas, trimming each item; "" is the empty list.
+func splitNested(s string) ([]string, error) {
+	if strings.Trim(s, xmlSpace) == "" {
+		return nil, nil
+	}
+	var items []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			if depth++; depth > 1 {
+				return nil, fmt.Errorf("brackets nested more than one level at character %d", i+1)
+			}
+		case ']':
+			if depth--; depth < 0 {
+				return nil, fmt.Errorf("unbalanced ']' at character %d", i+1)
+			}
+		case ',':
+			if depth == 0 {
+				items = append(items, strings.Trim(s[start:i], xmlSpace))
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 {
+		return nil, errors.New("unbalanced '['")
+	}
+	items = append(items, strings.Trim(s[start:], xmlSpace))
+	for i, it := range items {
+		if strings.HasPrefix(it, "[") != strings.HasSuffix(it, "]") {
+			return nil, fmt.Errorf("list item %d %q mixes brackets and plain values", i+1, it)
+		}
+	}
+	return items, nil
 }

@@ -961,3 +961,57 @@ func BenchmarkValidatePattern(b *testing.B) {
 		}
 	}
 }
+
+func TestValidateNestedList(t *testing.T) {
+	item := Syntax{Base: UnsignedInt, Ranges: []Range{vtBetween(0, 100)}}
+	cases := []struct {
+		nested string
+		in     string
+		want   string // "" means rejected with 9007
+	}{
+		{"required", "[1, 2],[3]", "[1,2],[3]"},
+		{"required", " [ 01 ,2 ] , [] ", "[1,2],[]"},
+		{"required", "", ""},
+		{"required", "[1,2],3", ""},
+		{"required", "[1,[2]]", ""},
+		{"required", "[1,2", ""},
+		{"required", "1]", ""},
+		{"required", "[1,200]", ""},
+		{"legal", "[1,2],3", "[1,2],3"},
+		{"legal", "4", "4"},
+		{"", "[1,2]", ""},
+	}
+	for _, c := range cases {
+		s := item
+		s.List = &List{MaxItems: -1, NestedBrackets: c.nested}
+		got, err := s.Validate(c.in)
+		if c.want == "" && c.in == "" && err == nil && got == "" {
+			continue // the empty list is valid
+		}
+		if c.want == "" {
+			if f, ok := cwmp.AsFault(err); !ok || f.Code != cwmp.FaultInvalidParameterValue {
+				t.Errorf("nested=%q %q: got %q, %v; want 9007", c.nested, c.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("nested=%q %q: got %q, %v; want %q", c.nested, c.in, got, err, c.want)
+		}
+	}
+}
+
+// TestNestedListInModel checks the loader keeps nestedBrackets, so a device
+// can set the DSL SELT results TR-181 defines as lists of lists.
+func TestNestedListInModel(t *testing.T) {
+	m, err := Builtin("Device:2.17")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Parameter("Device.DSL.Diagnostics.SELTUER.UERVar")
+	if p == nil || p.Syntax.List == nil || p.Syntax.List.NestedBrackets != "required" {
+		t.Fatalf("UERVar syntax: %+v", p)
+	}
+	if got, err := p.Syntax.Validate("[1,-2],[3]"); err != nil || got != "[1,-2],[3]" {
+		t.Errorf("UERVar: %q, %v", got, err)
+	}
+}
