@@ -577,29 +577,18 @@ func wireType(s *Syntax) BaseType {
 
 // purge forgets everything stored at or below the instance path prefix.
 func (t *Tree) purge(prefix string) {
-	for k := range t.values {
+	deletePrefix(t.values, prefix)
+	deletePrefix(t.attrs, prefix)
+	deletePrefix(t.written, prefix)
+	deletePrefix(t.tables, prefix)
+	deletePrefix(t.changed, prefix)
+}
+
+// deletePrefix deletes the keys of m that start with prefix.
+func deletePrefix[V any](m map[string]V, prefix string) {
+	for k := range m {
 		if strings.HasPrefix(k, prefix) {
-			delete(t.values, k)
-		}
-	}
-	for k := range t.attrs {
-		if strings.HasPrefix(k, prefix) {
-			delete(t.attrs, k)
-		}
-	}
-	for k := range t.written {
-		if strings.HasPrefix(k, prefix) {
-			delete(t.written, k)
-		}
-	}
-	for k := range t.tables {
-		if strings.HasPrefix(k, prefix) {
-			delete(t.tables, k)
-		}
-	}
-	for k := range t.changed {
-		if strings.HasPrefix(k, prefix) {
-			delete(t.changed, k)
+			delete(m, k)
 		}
 	}
 }
