@@ -196,6 +196,13 @@ func ReadEnvelope(r io.Reader, contentType string, limit int64) (*Envelope, erro
 
 // Decode parses one SOAP envelope from data: UTF-8 (a byte-order mark is
 // allowed) unless its XML declaration names US-ASCII or ISO-8859-1.
+//
+// When the envelope is sound but the message's content does not fit its
+// type (a *DecodeError: a number that is not one, an operation of unknown
+// type), Decode returns the envelope with its Header and Namespace and a
+// nil Body along with the error, so the receiver can answer the request's
+// ID with an Invalid arguments fault. Every other error returns no
+// envelope.
 // It is lenient where devices are sloppy (any prefixes, qualified or
 // unqualified children, arrayType counts, missing optional fields, white
 // space) and strict where it matters: exactly one envelope with exactly one
@@ -330,7 +337,11 @@ func decodeEnvelope(d *xdoc) (*Envelope, error) {
 		return env, nil
 	}
 	if err := decodeMessage(d, mn, msg); err != nil {
-		return nil, err
+		// The header and namespace are good: return them, without a body,
+		// so the receiver can answer with a fault carrying the request's
+		// ID (9003 or 8003, Invalid arguments) instead of dropping the
+		// session.
+		return env, err
 	}
 	env.Body = msg
 	return env, nil

@@ -236,3 +236,22 @@ func TestFaultWithoutIDKeepsNamespace(t *testing.T) {
 		t.Errorf("fault without ID decoded with namespace %q, want %q", env.Namespace, NS11)
 	}
 }
+
+func TestDecodeErrorKeepsHeader(t *testing.T) {
+	doc := `<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2">
+<soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">req-9</cwmp:ID></soap-env:Header>
+<soap-env:Body><cwmp:ScheduleInform><DelaySeconds>soon</DelaySeconds><CommandKey>k</CommandKey></cwmp:ScheduleInform></soap-env:Body></soap-env:Envelope>`
+	env, err := Decode([]byte(doc))
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Path != "ScheduleInform/DelaySeconds" {
+		t.Fatalf("error %v, want a DecodeError at ScheduleInform/DelaySeconds", err)
+	}
+	if env == nil || env.Header.ID != "req-9" || env.Namespace != NS12 || env.Body != nil {
+		t.Fatalf("envelope %+v, want the header and namespace without a body", env)
+	}
+	if _, err := Decode([]byte("<x/>")); err == nil {
+		t.Fatal("not an envelope accepted")
+	} else if env, _ := Decode([]byte("<x/>")); env != nil {
+		t.Error("a malformed envelope returned an envelope")
+	}
+}
