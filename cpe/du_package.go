@@ -274,14 +274,15 @@ func duUUID(name, vendor string) string {
 // fetchDeploymentUnit downloads the package at rawURL, authenticating with
 // username and password (Basic or Digest, whichever the server asks for)
 // when username is set, and maps each failure to the fault code TR-069 gives
-// it for downloads (A.3.2.8), which DeploymentUnitFaultStruct allows too:
+// it for downloads (A.3.2.8), which DeploymentUnitFaultStruct allows too.
+// The HTTP failures are mapped as for transfers (requestFault, statusFault):
 //
 //   - 9013 the scheme is not http or https;
-//   - 9015 the server cannot be reached (DNS, connect, TLS, timeout before
-//     a response);
+//   - 9015 the server cannot be reached (DNS, connect, timeout before a
+//     response);
 //   - 9012 the server refused the credentials (401, and 403 when
-//     credentials were sent);
-//   - 9016 any other status than 200 (404 and the like: the file cannot be
+//     credentials were sent) or its TLS certificate does not verify;
+//   - 9016 any other status than 2xx (404 and the like: the file cannot be
 //     accessed);
 //   - 9017 the body ended early or the transfer broke off;
 //   - 9027 the package is larger than maxPackageSize.
@@ -307,15 +308,14 @@ func fetchDeploymentUnit(ctx context.Context, client *http.Client, rawURL, usern
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, cwmp.NewFault(cwmp.FaultFileServerUnreachable, "GET %s: %v", u.Redacted(), err)
+		f := requestFault(err, false)
+		return nil, cwmp.NewFault(f.FaultCode, "GET %s: %s", u.Redacted(), f.FaultString)
 	}
 	defer resp.Body.Close()
+	if f, failed := statusFault(resp, username != "" || password != "", false); failed {
+		return nil, cwmp.NewFault(f.FaultCode, "GET %s: %s", u.Redacted(), f.FaultString)
+	}
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized,
-		resp.StatusCode == http.StatusForbidden && username != "":
-		return nil, cwmp.NewFault(cwmp.FaultTransferAuthentication, "GET %s: %s", u.Redacted(), resp.Status)
-	case resp.StatusCode != http.StatusOK:
-		return nil, cwmp.NewFault(cwmp.FaultFileAccess, "GET %s: %s", u.Redacted(), resp.Status)
 	case resp.ContentLength > maxPackageSize:
 		return nil, cwmp.NewFault(cwmp.FaultSystemResourcesExceeded, "GET %s: %d bytes, more than the %d the execution environment has room for", u.Redacted(), resp.ContentLength, maxPackageSize)
 	}

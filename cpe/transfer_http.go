@@ -115,7 +115,7 @@ func (t *transfers) download(ctx context.Context, tr *transfer) outcome {
 		return outcome{fault: requestFault(err, false)}
 	}
 	defer resp.Body.Close()
-	if f, failed := statusFault(resp, tr, false); failed {
+	if f, failed := statusFault(resp, tr.Username != "" || tr.Password != "", false); failed {
 		return outcome{fault: f}
 	}
 
@@ -235,7 +235,7 @@ func (t *transfers) upload(ctx context.Context, tr *transfer) outcome {
 		if method == http.MethodPut && (resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusNotImplemented) {
 			continue
 		}
-		if f, failed := statusFault(resp, tr, true); failed {
+		if f, failed := statusFault(resp, tr.Username != "" || tr.Password != "", true); failed {
 			return outcome{fault: f}
 		}
 		return outcome{}
@@ -263,13 +263,14 @@ func (t *transfers) uploadBody(tr *transfer) ([]byte, string, error) {
 	return b.Bytes(), "application/json", nil
 }
 
-// statusFault maps an HTTP answer to a fault; failed is false for 2xx.
-func statusFault(resp *http.Response, tr *transfer, upload bool) (f cwmp.FaultStruct, failed bool) {
+// statusFault maps an HTTP answer to a fault, for transfers and software
+// module downloads alike; creds says whether credentials were given, and
+// failed is false for 2xx.
+func statusFault(resp *http.Response, creds, upload bool) (f cwmp.FaultStruct, failed bool) {
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		return cwmp.FaultStruct{}, false
 	}
-	creds := tr.Username != "" || tr.Password != ""
 	switch {
 	case code == http.StatusUnauthorized && creds:
 		return transferFault(cwmp.FaultTransferAuthentication, "file server rejected the credentials: %s", resp.Status), true
@@ -283,7 +284,8 @@ func statusFault(resp *http.Response, tr *transfer, upload bool) (f cwmp.FaultSt
 	return transferFault(cwmp.FaultFileAccess, "file server answered %s", resp.Status), true
 }
 
-// requestFault maps an error of http.Client.Do, before any response.
+// requestFault maps an error of http.Client.Do, before any response, for
+// transfers and software module downloads alike.
 func requestFault(err error, upload bool) cwmp.FaultStruct {
 	var (
 		verifyErr   *tls.CertificateVerificationError
