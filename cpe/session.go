@@ -156,6 +156,39 @@ func (a *Agent) endSession(err error) error {
 	return err
 }
 
+// sendRequests sends the CPE's queued requests in turn until the ACS holds
+// requests, and returns those left unsent. A request the ACS answers with a
+// fault stays queued for the next session.
+func (s *session) sendRequests(reqs []cwmp.ACSRequest) ([]cwmp.ACSRequest, error) {
+	a := s.a
+	for i, req := range reqs {
+		if s.hold {
+			a.logger.Debug("the ACS holds requests", "pending", len(reqs)-i)
+			return reqs[i:], nil
+		}
+		resp, err := s.post(&cwmp.Envelope{Namespace: s.ns, Header: cwmp.Header{ID: s.newID()}, Body: req}, false)
+		if err != nil {
+			return nil, err
+		}
+		if resp == nil {
+			return nil, fmt.Errorf("the ACS answered %s with an empty body", req.MethodName())
+		}
+		if !cwmp.Answers(req, resp.Body) {
+			return nil, fmt.Errorf("the ACS answered %s with %s", req.MethodName(), resp.Body.MethodName())
+		}
+		if f, ok := resp.Body.(*cwmp.Fault); ok {
+			a.logger.Warn("the ACS refused a request; it stays queued", "method", req.MethodName(), "fault", f)
+		} else {
+			a.mu.Lock()
+			a.requestDeliveredLocked(req)
+			a.dirty = true
+			a.mu.Unlock()
+		}
+		s.hold = resp.Header.HoldRequests
+	}
+	return nil, nil
+}
+
 func (a *Agent) runSession(ctx context.Context, inform *cwmp.Inform, reqs []cwmp.ACSRequest, changes datamodel.Changes, acsURL string) error {
 	u, err := url.Parse(acsURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -209,32 +242,11 @@ func (a *Agent) runSession(ctx context.Context, inform *cwmp.Inform, reqs []cwmp
 	s.hold = resp.Header.HoldRequests
 
 	// The CPE's requests, each kept until its response arrives. While the
-	// ACS says HoldRequests the CPE sends none (TR-069 A.2.2); the rest
-	// wait for the next session.
-	for _, req := range reqs {
-		if s.hold {
-			a.logger.Debug("the ACS holds requests", "pending", req.MethodName())
-			break
-		}
-		resp, err := s.post(&cwmp.Envelope{Namespace: s.ns, Header: cwmp.Header{ID: s.newID()}, Body: req}, false)
-		if err != nil {
-			return err
-		}
-		if resp == nil {
-			return fmt.Errorf("the ACS answered %s with an empty body", req.MethodName())
-		}
-		if !cwmp.Answers(req, resp.Body) {
-			return fmt.Errorf("the ACS answered %s with %s", req.MethodName(), resp.Body.MethodName())
-		}
-		if f, ok := resp.Body.(*cwmp.Fault); ok {
-			a.logger.Warn("the ACS refused a request; it stays queued", "method", req.MethodName(), "fault", f)
-		} else {
-			a.mu.Lock()
-			a.requestDeliveredLocked(req)
-			a.dirty = true
-			a.mu.Unlock()
-		}
-		s.hold = resp.Header.HoldRequests
+	// ACS says HoldRequests the CPE sends none (TR-069 A.2.2); they go once
+	// the ACS has no more requests of its own (below).
+	reqs, err = s.sendRequests(reqs)
+	if err != nil {
+		return err
 	}
 
 	// The empty POST, then the ACS's requests.
@@ -245,7 +257,24 @@ func (a *Agent) runSession(ctx context.Context, inform *cwmp.Inform, reqs []cwmp
 			return err
 		}
 		if resp == nil {
-			return nil
+			// The ACS has nothing more. The session ends only when the CPE
+			// has nothing more either (TR-069 3.7.1.4): requests held by
+			// HoldRequests go now, as an empty response lifts the hold,
+			// and then another empty POST.
+			if len(reqs) == 0 {
+				return nil
+			}
+			s.hold = false
+			if reqs, err = s.sendRequests(reqs); err != nil {
+				// Many ACSs take their empty response as the end of the
+				// session whatever HoldRequests said. The requests stay
+				// queued, and a new session follows at once.
+				a.logger.Info("the ACS ended the session before the CPE's held requests", "err", err)
+				a.wake()
+				return nil
+			}
+			out = nil
+			continue
 		}
 		var answer cwmp.Message
 		switch req := resp.Body.(type) {

@@ -277,8 +277,10 @@ func TestHoldRequests(t *testing.T) {
 		t.Errorf("held session: %d CPE requests, %d ACS requests", len(s.CPERequests), len(s.ACSRequests))
 	}
 	wantEvents(t, s, ev(cwmp.EventBootstrap), ev(cwmp.EventBoot), ev(cwmp.EventRequestDownload))
+	// That ACS ended the session when it had sent its requests; the held
+	// request goes in a new session at once.
 	proxy.hold.Store(false)
-	a.Wake()
+	wantDueNow(t, a, e.clock)
 	s = e.session(a)
 	wantEvents(t, s, ev(cwmp.EventRequestDownload))
 	if len(s.CPERequests) != 1 {
@@ -380,5 +382,27 @@ func TestInformXSD(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "- validates" {
 			t.Errorf("POST %d does not validate: %v\n%s\n%s", i+1, err, out, b)
 		}
+	}
+}
+
+// TestHeldRequestsSentInTheSession checks a held request against an ACS that
+// lifts the hold with an empty response, as TR-069 3.7.1.4 and A.2.2 have
+// it: the request goes in the same session, after the ACS's requests.
+func TestHeldRequestsSentInTheSession(t *testing.T) {
+	acs := cwmptest.NewUnstartedACS()
+	acs.HoldRequests = true
+	acs.Start()
+	e := newAgentEnvACS(t, acs)
+	a := e.agent()
+	if err := a.Send(&cwmp.RequestDownload{FileType: cwmp.FileFirmwareImage}); err != nil {
+		t.Fatal(err)
+	}
+	acs.Enqueue(&cwmp.GetParameterNames{ParameterPath: "Device.DeviceInfo.", NextLevel: true})
+	s := e.session(a)
+	if len(s.ACSRequests) != 1 || len(s.CPERequests) != 1 || s.CPERequests[0].Fault() != nil {
+		t.Fatalf("%d ACS requests, %d CPE requests; want the GPN, then the held RequestDownload", len(s.ACSRequests), len(s.CPERequests))
+	}
+	if len(a.Queued()) != 0 || !a.NextSession().IsZero() && !a.NextSession().After(e.clock.Now()) {
+		t.Errorf("after the session: queued %v, next session %v", a.Queued(), a.NextSession())
 	}
 }

@@ -51,6 +51,13 @@ type ACS struct {
 	// MaxExchanges bounds the POSTs of one session; 0 means
 	// DefaultMaxExchanges. The POST beyond it gets 400 and ends the session.
 	MaxExchanges int
+	// HoldRequests makes the ACS set the HoldRequests header on every
+	// message of a session until it has sent all its requests, and then
+	// answer with an empty 200 response, which lifts the hold, instead of
+	// 204: the CPE then sends the requests it held, and the session ends
+	// with 204 at its next empty POST (TR-069 3.7.1.4 and A.2.2). A CPE
+	// request sent while the hold is on is recorded as a violation.
+	HoldRequests bool
 
 	srv       *httptest.Server
 	closed    chan struct{}
@@ -77,7 +84,10 @@ type acsSession struct {
 	serial  string
 	posts   int
 	pending *cwmp.Envelope // the ACS request awaiting its answer
-	rec     *Session       // guarded by ACS.mu
+	// released is set once the ACS has lifted HoldRequests with an empty
+	// response (ACS.HoldRequests).
+	released bool
+	rec      *Session // guarded by ACS.mu
 }
 
 // Post is the record of one HTTP request the fake ACS received.
@@ -482,6 +492,9 @@ func (a *ACS) request(ctx context.Context, w http.ResponseWriter, s *acsSession,
 	if s.pending != nil {
 		a.violation(s, "request %s sent while the answer to %s (ID %q) was outstanding", env.Body.MethodName(), s.pending.Body.MethodName(), s.pending.Header.ID)
 	}
+	if a.HoldRequests && !s.released {
+		a.violation(s, "request %s sent while the ACS held requests (HoldRequests)", env.Body.MethodName())
+	}
 	out := &cwmp.Envelope{Namespace: s.rec.Namespace, Header: cwmp.Header{ID: env.Header.ID}, Body: a.answer(ctx, env)}
 	a.mu.Lock()
 	s.rec.CPERequests = append(s.rec.CPERequests, Exchange{Request: env, Response: out})
@@ -525,6 +538,14 @@ func (a *ACS) next(w http.ResponseWriter, s *acsSession) {
 	}
 	if req == nil {
 		a.mu.Unlock()
+		if a.HoldRequests && !s.released {
+			// An empty response lifts the hold; the CPE may now send
+			// what it held before its next empty POST.
+			s.released = true
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		a.end(s, true, nil)
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -540,6 +561,9 @@ func (a *ACS) next(w http.ResponseWriter, s *acsSession) {
 // write sends an envelope with 200 OK. An envelope that cannot be encoded
 // (a queued request with a bad value) ends the session with 500.
 func (a *ACS) write(w http.ResponseWriter, s *acsSession, env *cwmp.Envelope) {
+	if a.HoldRequests && !s.released {
+		env.Header.HoldRequests = true
+	}
 	data, err := cwmp.Encode(env)
 	if err != nil {
 		a.end(s, false, fmt.Errorf("encode %s: %w", env.Body.MethodName(), err))

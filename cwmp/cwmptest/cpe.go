@@ -299,35 +299,12 @@ func (r *cpeSession) run(events []cwmp.EventStruct) error {
 	}
 
 	hold := resp.Header.HoldRequests
-	queue := c.takeQueue()
-	var keep []cwmp.ACSRequest // faulted or unsent: for the next session
-	for i, req := range queue {
-		if hold {
-			keep = append(keep, queue[i:]...)
-			break
-		}
-		env := &cwmp.Envelope{Namespace: r.namespace, Header: cwmp.Header{ID: c.newID()}, Body: req}
-		resp, err := r.post(env)
-		if err == nil && resp == nil {
-			err = fmt.Errorf("cwmptest: the ACS answered %s with an empty body", req.MethodName())
-		}
-		if err != nil {
-			c.requeue(append(keep, queue[i:]...))
-			return err
-		}
-		r.rec.CPERequests = append(r.rec.CPERequests, Exchange{Request: env, Response: resp})
-		if !cwmp.Answers(req, resp.Body) {
-			c.requeue(append(keep, queue[i:]...))
-			return fmt.Errorf("cwmptest: the ACS answered %s with %s", req.MethodName(), resp.Body.MethodName())
-		}
-		r.checkID(resp, env)
-		r.checkNamespace(resp)
-		if _, ok := resp.Body.(*cwmp.Fault); ok {
-			keep = append(keep, req)
-		}
-		hold = resp.Header.HoldRequests
+	held, err := r.sendRequests(c.takeQueue(), &hold)
+	if err != nil {
+		return err
 	}
-	c.requeue(keep)
+	// Held requests the session ends without sending wait for the next.
+	defer func() { c.requeue(held) }()
 
 	var out *cwmp.Envelope // nil: the empty POST
 	for {
@@ -336,6 +313,16 @@ func (r *cpeSession) run(events []cwmp.EventStruct) error {
 			return err
 		}
 		if resp == nil {
+			if len(held) > 0 {
+				// An empty response lifts HoldRequests: the held requests
+				// go now, then another empty POST (TR-069 3.7.1.4).
+				hold = false
+				if held, err = r.sendRequests(held, &hold); err != nil {
+					return err
+				}
+				out = nil
+				continue
+			}
 			r.rec.NoContent = true
 			return nil
 		}
@@ -362,6 +349,42 @@ func (r *cpeSession) run(events []cwmp.EventStruct) error {
 		out = &cwmp.Envelope{Namespace: r.namespace, Header: cwmp.Header{ID: resp.Header.ID}, Body: answer}
 		r.rec.ACSRequests = append(r.rec.ACSRequests, Exchange{Request: resp, Response: out})
 	}
+}
+
+// sendRequests sends queued CPE requests until the ACS holds requests
+// (*hold, updated from each answer) and returns those left unsent. A
+// request the ACS faults is queued again for the next session, as are the
+// unsent ones when the exchange fails.
+func (r *cpeSession) sendRequests(queue []cwmp.ACSRequest, hold *bool) ([]cwmp.ACSRequest, error) {
+	c := r.c
+	var keep []cwmp.ACSRequest // faulted: for the next session
+	defer func() { c.requeue(keep) }()
+	for i, req := range queue {
+		if *hold {
+			return queue[i:], nil
+		}
+		env := &cwmp.Envelope{Namespace: r.namespace, Header: cwmp.Header{ID: c.newID()}, Body: req}
+		resp, err := r.post(env)
+		if err == nil && resp == nil {
+			err = fmt.Errorf("cwmptest: the ACS answered %s with an empty body", req.MethodName())
+		}
+		if err != nil {
+			keep = append(keep, queue[i:]...)
+			return nil, err
+		}
+		r.rec.CPERequests = append(r.rec.CPERequests, Exchange{Request: env, Response: resp})
+		if !cwmp.Answers(req, resp.Body) {
+			keep = append(keep, queue[i:]...)
+			return nil, fmt.Errorf("cwmptest: the ACS answered %s with %s", req.MethodName(), resp.Body.MethodName())
+		}
+		r.checkID(resp, env)
+		r.checkNamespace(resp)
+		if _, ok := resp.Body.(*cwmp.Fault); ok {
+			keep = append(keep, req)
+		}
+		*hold = resp.Header.HoldRequests
+	}
+	return nil, nil
 }
 
 // negotiate applies the ACS's UseCWMPVersion to the rest of the session.

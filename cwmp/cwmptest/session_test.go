@@ -707,3 +707,30 @@ func TestCloseStopsEverything(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestHoldRequests checks the ACS's HoldRequests option: the header is on
+// every message until the ACS has sent its requests, an empty 200 response
+// lifts it, the CPE's held request follows, and the session ends with 204.
+func TestHoldRequests(t *testing.T) {
+	acs := NewUnstartedACS()
+	acs.HoldRequests = true
+	acs.Start()
+	defer acs.Close()
+	acs.Enqueue(&cwmp.Reboot{CommandKey: "r"})
+	cpe := NewCPE(acs.URL, cwmp.DeviceIdStruct{Manufacturer: "M", OUI: "00D09E", ProductClass: "P", SerialNumber: "HOLD1"})
+	cpe.Send(&cwmp.RequestDownload{FileType: cwmp.FileFirmwareImage})
+	s, err := cpe.Session(context.Background(), cwmp.EventStruct{EventCode: cwmp.EventBoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Inform.Response.Header.HoldRequests || !s.ACSRequests[0].Request.Header.HoldRequests {
+		t.Error("HoldRequests not set on the ACS's messages")
+	}
+	rec, err := acs.WaitSession(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.NoContent || len(rec.CPERequests) != 1 || len(rec.ACSRequests) != 1 {
+		t.Errorf("NoContent %v, %d CPE requests, %d ACS requests; want true, 1, 1", rec.NoContent, len(rec.CPERequests), len(rec.ACSRequests))
+	}
+}
