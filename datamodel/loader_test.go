@@ -530,6 +530,42 @@ func TestLoadSynthetic(t *testing.T) {
 	}
 }
 
+// A parameter refinement drops the default it deletes, and keeps the list,
+// pathRef and units it does not restate when it restates the dataType or
+// the base type (refine.xml).
+func TestLoadRefinementSyntax(t *testing.T) {
+	doc, err := LoadDocument(os.DirFS("testdata"), "refine.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, m := doc.Model("R:1.0"), doc.Model("R:1.1")
+	if base == nil || m == nil {
+		t.Fatalf("models %v", doc.Models)
+	}
+	if s := m.Parameter("R.Mode").Syntax; s.Default != nil || !slices.Equal(s.Enumerations, []string{"A", "B", "C"}) {
+		t.Errorf("R.Mode syntax = %+v, want no default", s)
+	}
+	if s := base.Parameter("R.Mode").Syntax; s.Default == nil || *s.Default != "A" {
+		t.Errorf("base model's R.Mode syntax = %+v, want default A", s)
+	}
+	if s := m.Parameter("R.Names").Syntax; s.DataType != "Name" || s.List == nil || s.List.MaxItems != 4 || !rangesEqual(s.Sizes, oneRange(-1, 64)) {
+		t.Errorf("R.Names syntax = %+v, want a list of at most 4 Names", s)
+	}
+	if s := m.Parameter("R.Peers").Syntax; s.DataType != "" || s.List == nil || s.List.MaxItems != 8 || !rangesEqual(s.Sizes, oneRange(-1, 32)) ||
+		s.PathRef == nil || s.PathRef.RefType != "strong" || !slices.Equal(s.PathRef.TargetParent, []string{"R.Item."}) {
+		t.Errorf("R.Peers syntax = %+v (pathRef %+v), want a list of at most 8 strong references to R.Item.", s, s.PathRef)
+	}
+	if s := m.Parameter("R.Speed").Syntax; s.Base != UnsignedInt || s.Units != "Mbps" || !rangesEqual(s.Ranges, oneRange(-1, 1000)) {
+		t.Errorf("R.Speed syntax = %+v, want Mbps up to 1000", s)
+	}
+	if s := m.Parameter("R.Rate").Syntax; s.DataType != "Count" || s.Units != "Mbps" {
+		t.Errorf("R.Rate syntax = %+v, want a Count in Mbps", s)
+	}
+	if s := base.Parameter("R.Rate").Syntax; s.Units != "Kbps" {
+		t.Errorf("base model's R.Rate syntax = %+v, want Kbps", s)
+	}
+}
+
 // baseModel loads types.xml's model through main.xml's import, as main.xml
 // saw it.
 func baseModel(t *testing.T) *Model {

@@ -87,6 +87,23 @@ func (l *loader) syntax(d *doc, n *node, prev *Syntax, what string) (Syntax, err
 		}
 		s.List = lst
 	}
+	if prev != nil && typeNode != nil {
+		// A refinement that restates the type (to add an enumeration, say)
+		// keeps what it does not restate and the type does not bring:
+		// whether it is a list, what it refers to, its units.
+		if s.List == nil {
+			s.List = prev.List
+		}
+		if s.PathRef == nil {
+			s.PathRef = prev.PathRef
+		}
+		if s.EnumerationRef == nil {
+			s.EnumerationRef = prev.EnumerationRef
+		}
+		if s.Units == "" {
+			s.Units = prev.Units
+		}
+	}
 	// Attributes of <syntax> and the default belong to the parameter, not
 	// to its type: a refinement keeps them unless it restates them.
 	s.Hidden, s.Secured, s.Command, s.Default = false, false, false, nil
@@ -107,11 +124,11 @@ func (l *loader) syntax(d *doc, n *node, prev *Syntax, what string) (Syntax, err
 	}
 	if defNode != nil {
 		v, ok := defNode.attr("value")
-		if !ok {
-			return s, d.errorf(defNode, what, "default without a value")
-		}
 		switch typ := defNode.get("type"); {
 		case defNode.get("status") == "deleted":
+			s.Default = nil // a refinement removing the default it inherits
+		case !ok:
+			return s, d.errorf(defNode, what, "default without a value")
 		case typ == "object", typ == "factory":
 			s.Default = &v
 		case typ == "implementation", typ == "parameter":

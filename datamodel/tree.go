@@ -29,8 +29,10 @@ import (
 // ("Device.DeviceInfo.SoftwareVersion"), a partial path naming an object
 // and ending in "." ("Device.IP.Interface.1."), and "" for the whole tree.
 // Instances are named by number, by "*" (instance wildcards, TR-069
-// A.2.2.1, where the method allows them) or by "[alias]" (alias-based
-// addressing, TR-069 3.6.1 and Appendix II, while the device's
+// A.2.2.1, where the method allows them and the device supports them: while
+// its ManagementServer.InstanceWildcardsSupported is true, or always in a
+// model without that parameter) or by "[alias]" (alias-based addressing,
+// TR-069 3.6.1 and Appendix II, while the device's
 // ManagementServer.AliasBasedAddressing is true and the table has an Alias
 // parameter).
 //
@@ -39,8 +41,9 @@ import (
 //
 // A Tree is safe for concurrent use: one mutex guards all of it, held for
 // the whole of each method, so an RPC sees and makes an atomic change even
-// while the device's own subsystems call Set. The active-change callback is
-// called without the lock held.
+// while the device's own subsystems call Set. The active-change and
+// active-notification callbacks are called without the lock held, so they
+// may use the tree.
 type Tree struct {
 	m *Model
 
@@ -58,8 +61,9 @@ type Tree struct {
 	// tree was made, by concrete path ("Device.IP.Interface."). A table
 	// absent here holds instances 1 to MinEntries.
 	tables map[string]*instTable
-	// changed holds the parameters the device changed (Set, and
-	// number-of-entries parameters through AddInstance and DeleteInstance)
+	// changed holds the parameters the device changed (Set,
+	// number-of-entries parameters through AddInstance and DeleteInstance,
+	// references DeleteInstance cleared)
 	// while their Notification was not off, with the sequence number of the
 	// latest change, until ClearChanges.
 	changed map[string]uint64
@@ -68,8 +72,11 @@ type Tree struct {
 	// active lightweight notification.
 	onActive func(path string, n cwmp.Notification)
 	// allowActive says whether a canDeny parameter accepts active
-	// notification; nil denies them all.
+	// notification; nil denies them all. allowGen counts the calls to
+	// AllowActiveNotification, so that a method that asked allowActive
+	// without the lock can tell whether the policy changed meanwhile.
 	allowActive func(*Parameter) bool
+	allowGen    uint64
 }
 
 type paramAttrs struct {
@@ -100,10 +107,54 @@ func (t *Tree) Model() *Model { return t.m }
 // Until it is called, or with nil, all of them are refused: canDeny marks
 // values that change too often for a session per change (counters,
 // UpTime), which is why TR-106 lets a CPE refuse.
+//
+// The policy also applies to what the tree already holds: an active
+// notification on a canDeny parameter allow denies (one LoadTree restored,
+// or one an earlier, more permissive policy allowed) is turned off.
+//
+// allow is called without the tree's lock held, so it may read the tree
+// (a device consulting its configuration); it is called with the
+// parameter's definition, so its answer should depend on that alone.
 func (t *Tree) AllowActiveNotification(allow func(p *Parameter) bool) {
 	t.mu.Lock()
 	t.allowActive = allow
+	t.allowGen++
+	gen := t.allowGen
+	var active []*Parameter // the canDeny definitions with an active notification
+	for path, a := range t.attrs {
+		if !isActive(a.notification) {
+			continue
+		}
+		if n, f := t.resolveParam(path); f == nil && n.prm.ActiveNotify == CanDeny && !slices.Contains(active, n.prm) {
+			active = append(active, n.prm)
+		}
+	}
 	t.mu.Unlock()
+	if len(active) == 0 {
+		return
+	}
+	denied := make(map[*Parameter]bool)
+	for _, p := range active {
+		if allow == nil || !allow(p) {
+			denied[p] = true
+		}
+	}
+	if len(denied) == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.allowGen != gen {
+		return // a later policy has applied itself
+	}
+	for path, a := range t.attrs {
+		if !isActive(a.notification) {
+			continue
+		}
+		if n, f := t.resolveParam(path); f == nil && denied[n.prm] {
+			t.setAttrs(n, paramAttrs{notification: cwmp.NotificationOff, accessList: a.accessList})
+		}
+	}
 }
 
 // tkind tells the three kinds of thing a path can name.
@@ -145,7 +196,8 @@ func (t *Tree) resolve(path string, wildcard bool) ([]tnode, *cwmp.Fault) {
 	if !strings.HasPrefix(path, root.Path) {
 		return nil, nameFault(path, "not in the "+root.Path+" tree")
 	}
-	aliasMode := -1 // unknown until an alias is met
+	aliasMode := -1    // unknown until an alias is met
+	wildcardMode := -1 // unknown until a wildcard is met
 	rest := path[len(root.Path):]
 	for rest != "" {
 		var seg string
@@ -175,6 +227,15 @@ func (t *Tree) resolve(path string, wildcard bool) ([]tnode, *cwmp.Fault) {
 				case seg == "*":
 					if !wildcard {
 						return nil, nameFault(path, "instance wildcards are not allowed here")
+					}
+					if wildcardMode < 0 {
+						wildcardMode = 0
+						if t.wildcards() {
+							wildcardMode = 1
+						}
+					}
+					if wildcardMode == 0 {
+						return nil, nameFault(path, "instance wildcards are not supported (ManagementServer.InstanceWildcardsSupported is false)")
 					}
 					for _, i := range t.instances(n.path, n.obj) {
 						next = append(next, tnode{kind: kindObject, path: n.path + strconv.FormatUint(uint64(i), 10) + ".", obj: n.obj})
@@ -465,6 +526,17 @@ func (t *Tree) readManagementServer(name string) (string, bool) {
 func (t *Tree) aliasAddressing() bool {
 	v, _ := t.readManagementServer("AliasBasedAddressing")
 	return v == "true" || v == "1"
+}
+
+// wildcards reports whether the device supports instance wildcards: its
+// ManagementServer.InstanceWildcardsSupported is true (TR-181, TR-069
+// A.2.2.1). A model without that parameter predates it (TR-098, TR-181
+// Device:1 and Device:2 before 2.12) and cannot say; for those the tree
+// accepts wildcards, since they name nothing a numbered path cannot and
+// refusing them would only fail an ACS that tries.
+func (t *Tree) wildcards() bool {
+	v, ok := t.readManagementServer("InstanceWildcardsSupported")
+	return !ok || v == "true" || v == "1"
 }
 
 // aliasNames reports whether returned path names use instance aliases:

@@ -2,6 +2,7 @@ package datamodel
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -151,9 +152,72 @@ func TestTreeDevice2AliasAddressing(t *testing.T) {
 	if _, err := tr.SetParameterValues([]cwmp.ParameterValueStruct{{Name: "Device.ManagementServer.InstanceMode", Value: "InstanceAlias"}}, ""); err != nil {
 		t.Fatal(err)
 	}
+	mustSet(t, tr, "Device.ManagementServer.InstanceWildcardsSupported", "true")
 	pv, err := tr.GetParameterValues([]string{"Device.IP.Interface.*.Enable"})
 	if err != nil || len(pv) != 1 || pv[0].Name != "Device.IP.Interface.[wan].Enable" {
 		t.Errorf("GPV in InstanceAlias mode = %v, %v", pv, err)
+	}
+}
+
+// Device:2.17's Alias is writeOnceReadOnly: naming it in AddObject is the
+// ACS's one write, so SetParameterValues cannot change it afterwards and
+// GetParameterNames says it is not writable.
+func TestTreeDevice2AddObjectAliasIsWritten(t *testing.T) {
+	tr := NewTree(builtin(t, "Device:2.17"))
+	mustSet(t, tr, "Device.ManagementServer.AliasBasedAddressing", "true")
+	if i, _, err := tr.AddObject("Device.IP.Interface.[wan].", ""); err != nil || i != 1 {
+		t.Fatalf("AddObject by alias = %d, %v", i, err)
+	}
+	mustAdd(t, tr, "Device.IP.Interface.") // Alias cpe-2, not written by the ACS
+	writable := map[string]bool{}
+	ps, err := tr.GetParameterNames("Device.IP.Interface.", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		writable[p.Name] = p.Writable
+	}
+	if w, ok := writable["Device.IP.Interface.1.Alias"]; !ok || w {
+		t.Errorf("GPN: Device.IP.Interface.1.Alias writable %v (listed %v), want false", w, ok)
+	}
+	if !writable["Device.IP.Interface.2.Alias"] {
+		t.Error("GPN: Device.IP.Interface.2.Alias not writable")
+	}
+	_, err = tr.SetParameterValues([]cwmp.ParameterValueStruct{{Name: "Device.IP.Interface.[wan].Alias", Value: "wan2"}}, "")
+	if f := wantFault(t, err, cwmp.FaultInvalidArguments); len(f.SetParameterValuesFault) != 1 || f.SetParameterValuesFault[0].FaultCode != cwmp.FaultNotWritable {
+		t.Errorf("SPV of the Alias AddObject set: %v, want 9008", f.SetParameterValuesFault)
+	}
+	if _, err := tr.SetParameterValues([]cwmp.ParameterValueStruct{{Name: "Device.IP.Interface.2.Alias", Value: "lan"}}, ""); err != nil {
+		t.Errorf("SPV of an Alias the CPE chose: %v", err)
+	}
+}
+
+// Device:2.17 has ManagementServer.InstanceWildcardsSupported: wildcards
+// are refused (9005) until the device says it supports them.
+func TestTreeDevice2InstanceWildcards(t *testing.T) {
+	tr := NewTree(builtin(t, "Device:2.17"))
+	mustAdd(t, tr, "Device.IP.Interface.")
+	const name = "Device.IP.Interface.*.Enable"
+	rpcs := func() []error {
+		_, gpv := tr.GetParameterValues([]string{name})
+		_, gpn := tr.GetParameterNames(name, false)
+		_, gpa := tr.GetParameterAttributes([]string{name})
+		spa := tr.SetParameterAttributes([]cwmp.SetParameterAttributesStruct{{Name: name, NotificationChange: true, Notification: cwmp.NotificationPassive}})
+		return []error{gpv, gpn, gpa, spa}
+	}
+	for i, err := range rpcs() {
+		if f, ok := cwmp.AsFault(err); !ok || f.Code != cwmp.FaultInvalidParameterName {
+			t.Errorf("RPC %d without wildcard support: %v, want 9005", i, err)
+		}
+	}
+	mustSet(t, tr, "Device.ManagementServer.InstanceWildcardsSupported", "true")
+	for i, err := range rpcs() {
+		if err != nil {
+			t.Errorf("RPC %d with wildcard support: %v", i, err)
+		}
+	}
+	if got := get(t, tr, "Device.IP.Interface.1.Enable"); got != "false" {
+		t.Errorf("Enable = %q", got)
 	}
 }
 
@@ -250,13 +314,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return ks
 }
 
-// heapAlloc returns the live heap after a collection.
-func heapAlloc() uint64 {
+// heapAlloc returns the live heap after a collection, signed so that
+// differences may be negative: the collector may free more between two
+// readings than the code measured allocated.
+func heapAlloc() int64 {
 	runtime.GC()
 	runtime.GC()
 	var s runtime.MemStats
 	runtime.ReadMemStats(&s)
-	return s.HeapAlloc
+	return int64(s.HeapAlloc)
 }
 
 // TestTreeMemoryPerDevice measures what each further device of one model
@@ -411,5 +477,38 @@ func TestTreeDevice2References(t *testing.T) {
 	}
 	if v, _, _ := tr.Get(route); v != "" {
 		t.Errorf("%s = %q after its interface was deleted", route, v)
+	}
+}
+
+// When the device deletes an interface, the LowerLayers that named it lose
+// it, and that is a change the device made: notified (TR-106 A.2.3.4).
+func TestTreeDevice2DeleteInstanceNotifiesLowerLayers(t *testing.T) {
+	tr := NewTree(builtin(t, "Device:2.17"))
+	e, err := tr.AddInstance("Device.Ethernet.Interface.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := mustAdd(t, tr, "Device.IP.Interface.")
+	ll := fmt.Sprintf("Device.IP.Interface.%d.LowerLayers", ip)
+	eth := fmt.Sprintf("Device.Ethernet.Interface.%d", e)
+	if _, err := tr.SetParameterValues([]cwmp.ParameterValueStruct{{Name: ll, Value: eth}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetParameterAttributes([]cwmp.SetParameterAttributesStruct{{Name: ll, NotificationChange: true, Notification: cwmp.NotificationActive}}); err != nil {
+		t.Fatal(err)
+	}
+	var calls []string
+	tr.OnActiveChange(func(path string, _ cwmp.Notification) { calls = append(calls, path) })
+	if err := tr.DeleteInstance(eth + "."); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := tr.Get(ll); v != "" {
+		t.Errorf("%s = %q after its lower layer was deleted", ll, v)
+	}
+	if c := tr.Changes(); !slices.Equal(c.Active, []string{ll}) {
+		t.Errorf("Changes() = %+v, want %s active", c, ll)
+	}
+	if !slices.Equal(calls, []string{ll}) {
+		t.Errorf("active-change calls %q, want %s", calls, ll)
 	}
 }

@@ -123,7 +123,8 @@ func (t *Tree) AddInstance(table string) (uint32, error) {
 // DeleteInstance removes the instance at path ("Device.Hosts.Host.4.") as
 // the device, whatever the table's access but keeping MinEntries (9001),
 // with everything below it. A change of the table's number-of-entries
-// parameter is recorded as Set records changes.
+// parameter, and of each strong reference to the instance the deletion
+// clears (TR-106 A.2.3.4), is recorded as Set records changes.
 func (t *Tree) DeleteInstance(instance string) error {
 	t.mu.Lock()
 	n, f := t.resolveInstance(instance)
@@ -131,12 +132,13 @@ func (t *Tree) DeleteInstance(instance string) error {
 		t.mu.Unlock()
 		return f
 	}
-	if f := t.deleteInstance(n); f != nil {
+	refs, f := t.deleteInstance(n)
+	if f != nil {
 		t.mu.Unlock()
 		return f
 	}
 	tbl, _ := splitInstance(n.path)
-	t.changedLocked(t.numEntriesNodes(tbl, n.obj)...)
+	t.changedLocked(append(t.numEntriesNodes(tbl, n.obj), refs...)...)
 	return nil
 }
 
@@ -155,7 +157,8 @@ func (t *Tree) numEntriesNodes(path string, def *Object) []tnode {
 }
 
 // Changes lists the parameters the device changed (Set, AddInstance and
-// DeleteInstance for number-of-entries parameters) since they were last
+// DeleteInstance for number-of-entries parameters, DeleteInstance for the
+// references it clears) since they were last
 // cleared, by their current Notification, each once and sorted. The CPE
 // reads the values when it builds the Inform, so the latest value is sent
 // (TR-069 3.2.1). Parameters whose notification the ACS has since turned

@@ -133,13 +133,15 @@ func instantiate(def, from, concrete string) (string, bool) {
 
 // dropRefs clears the strong references to the deleted instance at path
 // (TR-106 A.2.3.4: a strong reference to a deleted item becomes empty, or
-// loses that item if it is a list). Only stored values can refer to an
-// instance, since defaults are constants of the model.
-func (t *Tree) dropRefs(path string) {
+// loses that item if it is a list) and returns the parameters it changed.
+// Only stored values can refer to an instance, since defaults are
+// constants of the model.
+func (t *Tree) dropRefs(path string) []tnode {
 	bare := path[:len(path)-1] // "Device.IP.Interface.3"
 	refersTo := func(it string) bool {
 		return it == bare || strings.HasPrefix(it, path)
 	}
+	var changed []tnode
 	for k, v := range t.values {
 		n, f := t.resolveParam(k)
 		if f != nil {
@@ -152,6 +154,7 @@ func (t *Tree) dropRefs(path string) {
 		if s.List == nil {
 			if refersTo(v) {
 				t.store(n, "")
+				changed = append(changed, n)
 			}
 			continue
 		}
@@ -159,6 +162,8 @@ func (t *Tree) dropRefs(path string) {
 		kept := slices.DeleteFunc(slices.Clone(items), refersTo)
 		if len(kept) != len(items) {
 			t.store(n, strings.Join(kept, ","))
+			changed = append(changed, n)
 		}
 	}
+	return changed
 }

@@ -2,6 +2,7 @@ package datamodel
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -24,9 +25,10 @@ import (
 // alone, as A.3.2.3 requires. Objects end in "."; see writable for what
 // Writable means for each kind.
 //
-// Instance wildcards are allowed (TR-181 ManagementServer.
-// InstanceWildcardsSupported: "GPV, GPN and GPA"). Faults: 9005 for a path
-// that names nothing, 9003 for nextLevel true with a parameter name
+// Instance wildcards are allowed where the device supports them (TR-181
+// ManagementServer.InstanceWildcardsSupported: "GPV, GPN and GPA"; see
+// Tree). Faults: 9005 for a path that names nothing or uses an
+// unsupported wildcard, 9003 for nextLevel true with a parameter name
 // (A.3.2.3: "If ParameterPath is a Parameter name, NextLevel MUST be
 // false").
 func (t *Tree) GetParameterNames(path string, nextLevel bool) ([]cwmp.ParameterInfoStruct, error) {
@@ -60,8 +62,8 @@ func (t *Tree) GetParameterNames(path string, nextLevel bool) ([]cwmp.ParameterI
 // GetParameterValues answers GetParameterValues (TR-069 A.3.2.2): the
 // value of each parameter named, and of every parameter below each partial
 // path, in the order asked (a name asked twice is answered twice). Instance
-// wildcards are allowed. A name that names nothing fails the whole request
-// with 9005.
+// wildcards are allowed where the device supports them. A name that names
+// nothing fails the whole request with 9005.
 //
 // Type is the value's base type, "string" for list-valued parameters.
 // Hidden, secured and command parameters read as the null value of their
@@ -111,7 +113,8 @@ func (t *Tree) GetParameterValues(names []string) ([]cwmp.ParameterValueStruct, 
 //     targetParent required; or is not among the values its
 //     enumerationRef allows; or is an Alias another instance of the table
 //     has (a unique key); or, with alias-based addressing on, is an Alias
-//     not starting with a letter (TR-181 Alias data type).
+//     not starting with a letter (TR-181 Alias data type) or holding "["
+//     or "]".
 //
 // The same parameter named twice (also once by number and once by alias)
 // is a 9003 fault with no list: A.3.2.1 forbids it.
@@ -186,7 +189,7 @@ func (t *Tree) SetParameterValues(list []cwmp.ParameterValueStruct, parameterKey
 			}
 			inst := s.n.path[:len(s.n.path)-len(s.n.prm.Name)]
 			if aliasMode && !aliasValueOK(s.value) {
-				fail(s.name, cwmp.NewFault(cwmp.FaultInvalidParameterValue, "%q: an Alias must start with a letter", s.name))
+				fail(s.name, cwmp.NewFault(cwmp.FaultInvalidParameterValue, "%q: an Alias must start with a letter and hold no \"[\" or \"]\"", s.name))
 				continue
 			}
 			tbl, _ := splitInstance(inst)
@@ -231,10 +234,12 @@ func asFault(err error, def cwmp.FaultCode) *cwmp.Fault {
 }
 
 // aliasValueOK reports whether v may be an Alias while alias-based
-// addressing is on: not empty and starting with a letter (TR-181 Alias).
+// addressing is on: not empty and starting with a letter (TR-181 Alias),
+// and without "[" or "]", which would end or nest the "[alias]" of a path
+// naming the instance.
 func aliasValueOK(v string) bool {
 	for _, r := range v {
-		return unicode.IsLetter(r)
+		return unicode.IsLetter(r) && !strings.ContainsAny(v, "[]")
 	}
 	return false
 }
@@ -276,7 +281,9 @@ func (t *Tree) setParameterKey(key string) {
 //
 // With alias-based addressing on, objectName may end in an alias
 // ("Device.IP.Interface.[wan].", TR-069 3.6.1 and A.3.2.6): the instance
-// is created with that Alias.
+// is created with that Alias, which counts as the ACS's one write of a
+// writeOnceReadOnly Alias. The alias must start with a letter and hold no
+// "[" or "]".
 //
 // Faults: 9005 when objectName is not an existing table path ending in
 // "." (an instance, a single object, a wildcard, a parameter, an unknown
@@ -313,6 +320,13 @@ func (t *Tree) AddObject(objectName, parameterKey string) (instance uint32, stat
 	if f != nil {
 		return 0, 0, f
 	}
+	if ap := aliasParam(n.obj); alias != "" && ap.Access == WriteOnceReadOnly {
+		// The ACS chose the Alias: that was its one write.
+		if t.written == nil {
+			t.written = make(map[string]struct{})
+		}
+		t.written[n.path+strconv.FormatUint(uint64(i), 10)+"."+ap.Name] = struct{}{}
+	}
 	t.setParameterKey(parameterKey)
 	return i, 0, nil
 }
@@ -341,7 +355,7 @@ func (t *Tree) checkNewAlias(objectName string, n tnode, alias string) *cwmp.Fau
 		return nameFault(objectName, "alias-based addressing is not available for "+n.path)
 	}
 	if !aliasValueOK(alias) {
-		return nameFault(objectName, "an alias must start with a letter")
+		return nameFault(objectName, "an alias must start with a letter and hold no \"[\" or \"]\"")
 	}
 	if _, err := ap.Syntax.Validate(alias); err != nil {
 		return nameFault(objectName, "invalid alias: "+asFault(err, cwmp.FaultInvalidParameterValue).String)
@@ -421,7 +435,9 @@ func (t *Tree) DeleteObject(objectName, parameterKey string) (status int, err er
 	if n.obj.Access != ReadWrite {
 		return 0, nameFault(objectName, "the ACS may not delete instances of this table")
 	}
-	if f := t.deleteInstance(n); f != nil {
+	// The references the deletion clears are not notified: like the values
+	// the ACS sets, they change because of what the ACS asked for.
+	if _, f := t.deleteInstance(n); f != nil {
 		return 0, f
 	}
 	t.setParameterKey(parameterKey)
@@ -444,11 +460,12 @@ func (t *Tree) resolveInstance(path string) (tnode, *cwmp.Fault) {
 	return nodes[0], nil
 }
 
-// deleteInstance removes instance n and everything below it.
-func (t *Tree) deleteInstance(n tnode) *cwmp.Fault {
+// deleteInstance removes instance n and everything below it, and returns
+// the parameters elsewhere whose references to it it cleared.
+func (t *Tree) deleteInstance(n tnode) ([]tnode, *cwmp.Fault) {
 	tblPath, i := splitInstance(n.path)
 	if len(t.instances(tblPath, n.obj)) <= n.obj.MinEntries {
-		return cwmp.NewFault(cwmp.FaultRequestDenied, "%s must keep at least %d instances", tblPath, n.obj.MinEntries)
+		return nil, cwmp.NewFault(cwmp.FaultRequestDenied, "%s must keep at least %d instances", tblPath, n.obj.MinEntries)
 	}
 	tb := t.mutTable(tblPath, n.obj)
 	for k, v := range tb.instances {
@@ -458,14 +475,14 @@ func (t *Tree) deleteInstance(n tnode) *cwmp.Fault {
 		}
 	}
 	t.purge(n.path)
-	t.dropRefs(n.path)
-	return nil
+	return t.dropRefs(n.path), nil
 }
 
 // GetParameterAttributes answers GetParameterAttributes (TR-069 A.3.2.5):
 // the attributes of each parameter named and of every parameter below each
-// partial path, in the order asked. Instance wildcards are allowed. A name
-// that names nothing fails the whole request with 9005.
+// partial path, in the order asked. Instance wildcards are allowed where
+// the device supports them. A name that names nothing fails the whole
+// request with 9005.
 func (t *Tree) GetParameterAttributes(names []string) ([]cwmp.ParameterAttributeStruct, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -510,27 +527,47 @@ func isActive(n cwmp.Notification) bool {
 	return n == cwmp.NotificationActive || n == cwmp.NotificationActiveLightweight || n == cwmp.NotificationPassiveAndActiveLightweight
 }
 
+// setAttrs stores a as parameter n's attributes, or forgets them when they
+// are the default.
+func (t *Tree) setAttrs(n tnode, a paramAttrs) {
+	if a.notification == defaultNotification(n.prm) && len(a.accessList) == 0 {
+		delete(t.attrs, n.path)
+		return
+	}
+	if t.attrs == nil {
+		t.attrs = make(map[string]paramAttrs)
+	}
+	t.attrs[n.path] = a
+}
+
 // notificationAllowed reports whether p's Notification may be set to n:
 // a forceEnabled parameter's is always 2, and a canDeny parameter may
-// refuse active notification.
-func (t *Tree) notificationAllowed(p *Parameter, n cwmp.Notification) bool {
+// refuse active notification. allowed holds the answers of the
+// AllowActiveNotification callback; ok is false when p's answer is needed
+// and not there.
+func notificationAllowed(p *Parameter, n cwmp.Notification, allowed map[*Parameter]bool) (yes, ok bool) {
 	switch p.ActiveNotify {
 	case ForceEnabled:
-		return n == cwmp.NotificationActive
+		return n == cwmp.NotificationActive, true
 	case CanDeny:
-		return !isActive(n) || t.allowActive != nil && t.allowActive(p)
+		if !isActive(n) {
+			return true, true
+		}
+		yes, ok = allowed[p]
+		return yes, ok
 	}
-	return true
+	return true, true
 }
 
 // SetParameterAttributes answers SetParameterAttributes (TR-069 A.3.2.4),
 // all or nothing. Each struct applies to the parameter named or to every
 // parameter below a partial path (and to every match of an instance
-// wildcard: TR-181 names only GPV, GPN and GPA for wildcards, but an SPA
-// over "Device.Hosts.Host.*.Active" is the same operation as over
-// "Device.Hosts.Host." restricted to one parameter, so the tree accepts it).
-// NotificationChange and AccessListChange false leave that attribute as it
-// is. Later structs win over earlier ones for the same parameter.
+// wildcard where the device supports them: TR-181 names only GPV, GPN and
+// GPA for wildcards, but an SPA over "Device.Hosts.Host.*.Active" is the
+// same operation as over "Device.Hosts.Host." restricted to one parameter,
+// so the tree accepts it). NotificationChange and AccessListChange false
+// leave that attribute as it is. Later structs win over earlier ones for
+// the same parameter.
 //
 // Notification must be 0 to 6 (9003 otherwise). A forceEnabled parameter's
 // Notification stays 2, and a canDeny parameter may refuse active
@@ -542,21 +579,51 @@ func (t *Tree) notificationAllowed(p *Parameter, n cwmp.Notification) bool {
 // given; TR-069 defines only "Subscriber", and what it grants is the
 // device's business. A name that names nothing is 9005.
 func (t *Tree) SetParameterAttributes(list []cwmp.SetParameterAttributesStruct) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	// The AllowActiveNotification callback may use the tree, so it is
+	// asked without the lock: each pass resolves the request under the
+	// lock and either applies it or names the canDeny definitions it
+	// still needs an answer for; the lock is released to ask, and the
+	// next pass resolves again, so what it applies is what the tree holds
+	// then. Definitions are finite, so the passes end; usually there are
+	// one or two.
+	allowed := make(map[*Parameter]bool)
+	var gen uint64
+	for {
+		t.mu.Lock()
+		if t.allowGen != gen {
+			gen, allowed = t.allowGen, make(map[*Parameter]bool) // a new policy
+		}
+		allow := t.allowActive
+		need, err := t.setParameterAttributes(list, allowed)
+		t.mu.Unlock()
+		if len(need) == 0 {
+			return err
+		}
+		for _, p := range need {
+			allowed[p] = allow != nil && allow(p)
+		}
+	}
+}
+
+// setParameterAttributes does SetParameterAttributes with t locked and the
+// answers of the AllowActiveNotification callback in allowed. If it needs
+// an answer allowed does not have, it changes nothing and returns the
+// definitions to ask about.
+func (t *Tree) setParameterAttributes(list []cwmp.SetParameterAttributesStruct, allowed map[*Parameter]bool) (need []*Parameter, err error) {
 	type change struct {
-		n tnode
-		s *cwmp.SetParameterAttributesStruct
+		n      tnode
+		s      *cwmp.SetParameterAttributesStruct
+		notify bool // set the Notification
 	}
 	var changes []change
 	for k := range list {
 		s := &list[k]
 		if s.NotificationChange && (s.Notification < cwmp.NotificationOff || s.Notification > cwmp.NotificationPassiveAndActiveLightweight) {
-			return cwmp.NewFault(cwmp.FaultInvalidArguments, "%q: Notification %d is not 0 to 6", s.Name, s.Notification)
+			return nil, cwmp.NewFault(cwmp.FaultInvalidArguments, "%q: Notification %d is not 0 to 6", s.Name, s.Notification)
 		}
 		nodes, f := t.resolve(s.Name, true)
 		if f != nil {
-			return f
+			return nil, f
 		}
 		partial := s.Name == "" || strings.HasSuffix(s.Name, ".")
 		var refused *cwmp.Fault
@@ -565,25 +632,42 @@ func (t *Tree) SetParameterAttributes(list []cwmp.SetParameterAttributesStruct) 
 				if refused != nil {
 					return
 				}
-				if s.NotificationChange && !t.notificationAllowed(c.prm, s.Notification) {
-					if !partial {
-						refused = cwmp.NewFault(cwmp.FaultNotificationRejected, "%q: Notification %d is not allowed for this parameter", c.path, s.Notification)
+				notify := s.NotificationChange
+				if notify {
+					yes, ok := notificationAllowed(c.prm, s.Notification, allowed)
+					if !ok {
+						if !slices.Contains(need, c.prm) {
+							need = append(need, c.prm)
+						}
 						return
 					}
-					if !s.AccessListChange {
-						return
+					if !yes {
+						if !partial {
+							refused = cwmp.NewFault(cwmp.FaultNotificationRejected, "%q: Notification %d is not allowed for this parameter", c.path, s.Notification)
+							return
+						}
+						if !s.AccessListChange {
+							return
+						}
+						notify = false
 					}
 				}
-				changes = append(changes, change{c, s})
+				changes = append(changes, change{c, s, notify})
 			})
 		}
-		if refused != nil {
-			return refused
+		if len(need) > 0 {
+			continue // find every answer needed before asking
 		}
+		if refused != nil {
+			return nil, refused
+		}
+	}
+	if len(need) > 0 {
+		return need, nil
 	}
 	for _, c := range changes {
 		a := t.attrsOf(c.n)
-		if c.s.NotificationChange && t.notificationAllowed(c.n.prm, c.s.Notification) {
+		if c.notify {
 			a.notification = c.s.Notification
 		}
 		if c.s.AccessListChange {
@@ -592,14 +676,7 @@ func (t *Tree) SetParameterAttributes(list []cwmp.SetParameterAttributesStruct) 
 				a.accessList = append([]string(nil), c.s.AccessList...)
 			}
 		}
-		if a.notification == defaultNotification(c.n.prm) && len(a.accessList) == 0 {
-			delete(t.attrs, c.n.path)
-			continue
-		}
-		if t.attrs == nil {
-			t.attrs = make(map[string]paramAttrs)
-		}
-		t.attrs[c.n.path] = a
+		t.setAttrs(c.n, a)
 	}
-	return nil
+	return nil, nil
 }

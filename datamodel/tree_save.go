@@ -2,9 +2,12 @@ package datamodel
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/cwmpkit/cwmpkit/cwmp"
 )
@@ -73,16 +76,28 @@ func (t *Tree) Save(w io.Writer) error {
 	return nil
 }
 
-// LoadTree reads a tree Save wrote and checks it against m: the model's name
-// must be m.Name, and every path must name an existing table or parameter
-// of m, every value be valid, every table's instances ascending, below its
-// next number and within MinEntries and MaxEntries.
+// LoadTree reads a tree Save wrote and checks it against m: r must hold
+// one JSON object and nothing after it, the model's name must be m.Name,
+// every path must be in instance-number form, as Save writes them, and
+// name an existing table or parameter of m, every value be valid, every
+// table's Alias values unique, every table's instances ascending, below
+// its next number and within MinEntries and MaxEntries.
+//
+// An active notification on a canDeny parameter is restored as saved: the
+// device's policy (AllowActiveNotification) is not known until after
+// LoadTree returns, and setting it turns off those it denies.
 func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 	var s savedTree
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("datamodel: load tree: %w", err)
+	}
+	if err := dec.Decode(&json.RawMessage{}); err != io.EOF {
+		if err == nil {
+			err = errors.New("more than one JSON value")
+		}
+		return nil, fmt.Errorf("datamodel: load tree: data after the tree: %w", err)
 	}
 	if s.Model != m.Name {
 		return nil, fmt.Errorf("datamodel: load tree: saved from model %q, not %q", s.Model, m.Name)
@@ -91,6 +106,11 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 	bad := func(what, path string, err error) error {
 		return fmt.Errorf("datamodel: load tree of %s: %s %q: %w", m.Name, what, path, err)
 	}
+	// Save writes paths in instance-number form; an alias or a wildcard
+	// would resolve against a tree only partly loaded, and be stored
+	// under a key no lookup finds.
+	errNotNumbered := errors.New("not in instance-number form")
+	numbered := func(p string) bool { return !strings.ContainsAny(p, "[*") }
 	// Sorted, a table comes after the tables it is nested in, whose
 	// instances its path must name.
 	paths := make([]string, 0, len(s.Tables))
@@ -100,6 +120,9 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 	slices.Sort(paths)
 	for _, p := range paths {
 		st := s.Tables[p]
+		if !numbered(p) {
+			return nil, bad("table", p, errNotNumbered)
+		}
 		n, f := t.resolveTable(p)
 		if f != nil {
 			return nil, bad("table", p, f)
@@ -117,7 +140,11 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 		}
 		t.tables[p] = &instTable{instances: slices.Clone(st.Instances), next: st.Next}
 	}
+	var aliasTables []string // tables with a stored Alias
 	for p, v := range s.Values {
+		if !numbered(p) {
+			return nil, bad("value of", p, errNotNumbered)
+		}
 		n, f := t.resolveParam(p)
 		if f != nil {
 			return nil, bad("value of", p, f)
@@ -136,8 +163,22 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 			t.values = make(map[string]string, len(s.Values))
 		}
 		t.values[p] = v
+		if isAlias(n.prm) {
+			tbl, _ := splitInstance(p[:len(p)-len(n.prm.Name)])
+			aliasTables = append(aliasTables, tbl)
+		}
+	}
+	slices.Sort(aliasTables)
+	for _, tbl := range slices.Compact(aliasTables) {
+		n, _ := t.resolveTable(tbl) // the Alias's own table: it resolved above
+		if err := t.uniqueAliases(n); err != nil {
+			return nil, bad("table", tbl, err)
+		}
 	}
 	for p, a := range s.Attributes {
+		if !numbered(p) {
+			return nil, bad("attributes of", p, errNotNumbered)
+		}
 		n, f := t.resolveParam(p)
 		if f != nil {
 			return nil, bad("attributes of", p, f)
@@ -152,6 +193,9 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 		t.attrs[p] = paramAttrs{notification: a.Notification, accessList: a.AccessList}
 	}
 	for _, p := range s.Written {
+		if !numbered(p) {
+			return nil, bad("written parameter", p, errNotNumbered)
+		}
 		n, f := t.resolveParam(p)
 		if f != nil {
 			return nil, bad("written parameter", p, f)
@@ -165,6 +209,9 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 		t.written[p] = struct{}{}
 	}
 	for _, p := range s.Changed {
+		if !numbered(p) {
+			return nil, bad("changed parameter", p, errNotNumbered)
+		}
 		if _, f := t.resolveParam(p); f != nil {
 			return nil, bad("changed parameter", p, f)
 		}
@@ -175,4 +222,22 @@ func LoadTree(m *Model, r io.Reader) (*Tree, error) {
 		t.changed[p] = t.seq
 	}
 	return t, nil
+}
+
+// uniqueAliases checks that no two instances of table n have the same
+// Alias.
+func (t *Tree) uniqueAliases(n tnode) error {
+	ap := aliasParam(n.obj)
+	if ap == nil {
+		return nil
+	}
+	seen := make(map[string]uint32)
+	for _, i := range t.instances(n.path, n.obj) {
+		a := t.aliasOf(n.path+strconv.FormatUint(uint64(i), 10)+".", n.obj, ap)
+		if j, dup := seen[a]; dup {
+			return fmt.Errorf("instances %d and %d have the same Alias %q", j, i, a)
+		}
+		seen[a] = i
+	}
+	return nil
 }

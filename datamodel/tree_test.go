@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cwmpkit/cwmpkit/cwmp"
 )
@@ -802,6 +803,164 @@ func TestTreeSetParameterAttributes(t *testing.T) {
 	}
 }
 
+// attrString returns one parameter's attributes as "notification[access
+// list]".
+func attrString(t *testing.T, tr *Tree, name string) string {
+	t.Helper()
+	got, err := tr.GetParameterAttributes([]string{name})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("GPA %s: %v, %v", name, got, err)
+	}
+	return fmt.Sprintf("%d[%s]", got[0].Notification, strings.Join(got[0].AccessList, ","))
+}
+
+// The AllowActiveNotification callback runs without the tree's lock, so a
+// device may consult its configuration in the tree; it is asked once per
+// definition, however many instances a partial path covers.
+func TestTreeAllowActiveNotificationReadsTree(t *testing.T) {
+	tr := NewTree(testModel(t))
+	withHosts(2)(t, tr)
+	var asked []string
+	tr.AllowActiveNotification(func(p *Parameter) bool {
+		asked = append(asked, p.Path) // SetParameterAttributes's goroutine only
+		v, _, err := tr.Get("Device.DeviceInfo.Enable")
+		return err == nil && v == "true"
+	})
+	spa := func(name string) error {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() {
+			done <- tr.SetParameterAttributes([]cwmp.SetParameterAttributesStruct{{Name: name, NotificationChange: true, Notification: cwmp.NotificationActive}})
+		}()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatalf("SPA %s: deadlock: the callback is called with the tree locked", name)
+			return nil
+		}
+	}
+	wantFault(t, spa("Device.DeviceInfo.UpTime"), cwmp.FaultNotificationRejected)
+	mustSet(t, tr, "Device.DeviceInfo.Enable", "true")
+	wantFault(t, spa("Device.DeviceInfo.UpTime"), 0)
+	if got := attrString(t, tr, "Device.DeviceInfo.UpTime"); got != "2[]" {
+		t.Errorf("UpTime: %s, want 2[]", got)
+	}
+	asked = nil
+	wantFault(t, spa("Device.Host."), 0)
+	if !slices.Equal(asked, []string{"Device.Host.{i}.Active"}) {
+		t.Errorf("callback asked about %q, want Device.Host.{i}.Active once", asked)
+	}
+	for _, name := range []string{"Device.Host.1.Active", "Device.Host.2.Active", "Device.Host.2.Name"} {
+		if got := attrString(t, tr, name); got != "2[]" {
+			t.Errorf("%s: %s, want 2[]", name, got)
+		}
+	}
+}
+
+// A new policy turns off the active notifications it denies, and leaves
+// the access lists alone; its callback may read the tree too.
+func TestTreeAllowActiveNotificationAppliesToStored(t *testing.T) {
+	tr := NewTree(testModel(t))
+	withHosts(1)(t, tr)
+	tr.AllowActiveNotification(func(*Parameter) bool { return true })
+	if err := tr.SetParameterAttributes([]cwmp.SetParameterAttributesStruct{
+		{Name: "Device.DeviceInfo.UpTime", NotificationChange: true, Notification: cwmp.NotificationActive, AccessListChange: true, AccessList: []string{"Subscriber"}},
+		{Name: "Device.Host.1.Active", NotificationChange: true, Notification: cwmp.NotificationPassiveAndActiveLightweight},
+		{Name: "Device.DeviceInfo.Enable", NotificationChange: true, Notification: cwmp.NotificationActive},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tr.AllowActiveNotification(func(p *Parameter) bool {
+		v, _, _ := tr.Get("Device.ManagementServer.PeriodicInformInterval")
+		return p.Name == "Active" && v != ""
+	})
+	for name, want := range map[string]string{"Device.DeviceInfo.UpTime": "0[Subscriber]", "Device.Host.1.Active": "6[]", "Device.DeviceInfo.Enable": "2[]"} {
+		if got := attrString(t, tr, name); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+	tr.AllowActiveNotification(nil)
+	if got := attrString(t, tr, "Device.Host.1.Active"); got != "0[]" {
+		t.Errorf("Device.Host.1.Active after nil policy: %s, want 0[]", got)
+	}
+	if len(tr.attrs) != 2 {
+		t.Errorf("%d attributes stored, want 2: %v", len(tr.attrs), tr.attrs)
+	}
+}
+
+// With alias-based addressing on, an alias holding "[" or "]" would end
+// or nest the "[alias]" of a path: AddObject refuses it as a name,
+// SetParameterValues as a value.
+func TestTreeAliasBrackets(t *testing.T) {
+	tr := NewTree(testModel(t))
+	withAliasAddressing(t, tr)
+	for _, name := range []string{"Device.Host.[x]y].", "Device.Host.[x[y].", "Device.Host.[x].y]."} {
+		_, _, err := tr.AddObject(name, "")
+		wantFault(t, err, cwmp.FaultInvalidParameterName)
+	}
+	if v := get(t, tr, "Device.HostNumberOfEntries"); v != "0" {
+		t.Fatalf("%s instances created", v)
+	}
+	i := mustAdd(t, tr, "Device.Host.")
+	alias := fmt.Sprintf("Device.Host.%d.Alias", i)
+	for _, v := range []string{"a[b", "a]b", "a].b"} {
+		_, err := tr.SetParameterValues([]cwmp.ParameterValueStruct{{Name: alias, Value: v}}, "")
+		f := wantFault(t, err, cwmp.FaultInvalidArguments)
+		if len(f.SetParameterValuesFault) != 1 || f.SetParameterValuesFault[0].FaultCode != cwmp.FaultInvalidParameterValue {
+			t.Errorf("SPV Alias %q: %+v, want 9007", v, f.SetParameterValuesFault)
+		}
+	}
+	if v := get(t, tr, alias); v != "cpe-1" {
+		t.Errorf("Alias = %q", v)
+	}
+}
+
+// A strong reference the device's DeleteInstance clears is a change the
+// device made (TR-106 A.2.3.4), notified as such; one the ACS's
+// DeleteObject clears is not, as the ACS asked for it.
+func TestTreeDeleteInstanceNotifiesClearedReferences(t *testing.T) {
+	tr := NewTree(testModel(t))
+	withHosts(2)(t, tr)
+	if _, err := tr.SetParameterValues([]cwmp.ParameterValueStruct{
+		{Name: "Device.DeviceInfo.Uplink", Value: "Device.Host.1"},
+		{Name: "Device.DeviceInfo.Links", Value: "Device.Host.1,Device.Host.2"},
+	}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetParameterAttributes([]cwmp.SetParameterAttributesStruct{
+		{Name: "Device.DeviceInfo.Uplink", NotificationChange: true, Notification: cwmp.NotificationActive},
+		{Name: "Device.DeviceInfo.Links", NotificationChange: true, Notification: cwmp.NotificationPassive},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var calls []string
+	tr.OnActiveChange(func(path string, _ cwmp.Notification) { calls = append(calls, path) })
+	if err := tr.DeleteInstance("Device.Host.1."); err != nil {
+		t.Fatal(err)
+	}
+	if v, l := get(t, tr, "Device.DeviceInfo.Uplink"), get(t, tr, "Device.DeviceInfo.Links"); v != "" || l != "Device.Host.2" {
+		t.Errorf("after DeleteInstance: Uplink %q, Links %q", v, l)
+	}
+	c := tr.Changes()
+	if !slices.Equal(c.Active, []string{"Device.DeviceInfo.Uplink"}) || !slices.Equal(c.Passive, []string{"Device.DeviceInfo.Links"}) {
+		t.Errorf("Changes() = %+v, want Uplink active and Links passive", c)
+	}
+	if !slices.Equal(calls, []string{"Device.DeviceInfo.Uplink"}) {
+		t.Errorf("active-change calls %q", calls)
+	}
+	tr.ClearChanges(c)
+	if _, err := tr.DeleteObject("Device.Host.2.", ""); err != nil {
+		t.Fatal(err)
+	}
+	if l := get(t, tr, "Device.DeviceInfo.Links"); l != "" {
+		t.Errorf("after DeleteObject: Links %q", l)
+	}
+	if c := tr.Changes(); !c.Empty() {
+		t.Errorf("DeleteObject recorded changes %+v", c)
+	}
+}
+
 func TestTreeChanges(t *testing.T) {
 	tr := NewTree(testModel(t))
 	type call struct {
@@ -1021,11 +1180,51 @@ func TestTreeLoadErrors(t *testing.T) {
 		{"forceEnabled off", `{"model":"Test:1.0","attributes":{"Device.DeviceInfo.SoftwareVersion":{"notification":0}}}`, "notification 0"},
 		{"written readWrite", `{"model":"Test:1.0","written":["Device.DeviceInfo.Enable"]}`, "writeOnceReadOnly"},
 		{"changed unknown", `{"model":"Test:1.0","changed":["Device.Nope"]}`, "Device.Nope"},
+		{"trailing object", `{"model":"Test:1.0"} {"model":"Test:1.0"}`, "data after the tree"},
+		{"trailing garbage", `{"model":"Test:1.0"}` + "\nx", "data after the tree"},
+		// Keys are in instance-number form, whatever the values say about
+		// alias-based addressing, and never wildcards.
+		{"alias value key", `{"model":"Test:1.0","tables":{"Device.Host.":{"instances":[1],"next":2}},"values":{"Device.ManagementServer.AliasBasedAddressing":"true","Device.Host.[cpe-1].Name":"x"}}`, "not in instance-number form"},
+		{"alias table key", `{"model":"Test:1.0","tables":{"Device.Host.":{"instances":[1],"next":2},"Device.Host.[cpe-1].IP.":{"instances":[1],"next":2}}}`, "not in instance-number form"},
+		{"wildcard attributes key", `{"model":"Test:1.0","tables":{"Device.Host.":{"instances":[1],"next":2}},"attributes":{"Device.Host.*.Name":{"notification":1}}}`, "not in instance-number form"},
+		{"wildcard changed key", `{"model":"Test:1.0","tables":{"Device.Host.":{"instances":[1],"next":2}},"changed":["Device.Host.*.Name"]}`, "not in instance-number form"},
+		{"duplicate alias", `{"model":"Test:1.0","tables":{"Device.Host.":{"instances":[1,2],"next":3}},"values":{"Device.Host.1.Alias":"a","Device.Host.2.Alias":"a"}}`, "same Alias"},
+		{"alias of another instance's default", `{"model":"Test:1.0","tables":{"Device.Host.":{"instances":[1,2],"next":3}},"values":{"Device.Host.1.Alias":"cpe-2"}}`, "same Alias"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := LoadTree(m, strings.NewReader(c.json))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Load: %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// LoadTree restores an active notification of a canDeny parameter, which
+// the policy of the device that saved it allowed; the policy the device
+// sets next applies to it.
+func TestTreeLoadActiveCanDeny(t *testing.T) {
+	const saved = `{"model":"Test:1.0","attributes":{"Device.DeviceInfo.UpTime":{"notification":2}}}`
+	for _, c := range []struct {
+		name  string
+		allow func(*Parameter) bool
+		want  string
+	}{
+		{"allowed", func(p *Parameter) bool { return p.Name == "UpTime" }, "2[]"},
+		{"denied", func(p *Parameter) bool { return false }, "0[]"},
+		{"nil policy", nil, "0[]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := LoadTree(testModel(t), strings.NewReader(saved))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := attrString(t, tr, "Device.DeviceInfo.UpTime"); got != "2[]" {
+				t.Errorf("loaded: %s, want 2[]", got)
+			}
+			tr.AllowActiveNotification(c.allow)
+			if got := attrString(t, tr, "Device.DeviceInfo.UpTime"); got != c.want {
+				t.Errorf("after AllowActiveNotification: %s, want %s", got, c.want)
 			}
 		})
 	}
