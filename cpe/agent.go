@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,7 +143,7 @@ type Config struct {
 //
 // With Config.StateDir set, the agent keeps in StateDir/agent.json the
 // tree, pending events, queued requests, the retry state, scheduled
-// informs and each subsystem's state. New on a directory holding that file
+// informs, acknowledged Reboots not yet done and each subsystem's state. New on a directory holding that file
 // is a boot of the device: the events that do not survive a reboot are
 // dropped and 1 BOOT is added. The file is written atomically (a temporary
 // file renamed over it) at the end of every session, by Run before it
@@ -178,9 +179,12 @@ type Agent struct {
 	sched  schedule          // retry, periodic, scheduled informs, wakes (schedule.go)
 	notify notifyState       // active notification (notify.go)
 	after  []func()          // afterSession callbacks of the session in progress
-	wakeCh chan struct{}     // made by Run; nil when nobody waits
-	inSess bool              // a session is in progress
-	dirty  bool              // state changed since the last write of the state file
+	// reboots are the CommandKeys of the Reboots acknowledged in the
+	// session in progress, until the reboot after it (params.go).
+	reboots []string
+	wakeCh  chan struct{} // made by Run; nil when nobody waits
+	inSess  bool          // a session is in progress
+	dirty   bool          // state changed since the last write of the state file
 }
 
 var _ host = (*Agent)(nil)
@@ -236,6 +240,12 @@ func New(cfg Config) (*Agent, error) {
 	} else {
 		a.restore(st)
 		a.bootLocked(nil)
+		// Reboots acknowledged in a session the agent did not live to
+		// end: this start is their reboot.
+		for _, key := range a.reboots {
+			a.addEventLocked(cwmp.EventMReboot, key)
+		}
+		a.reboots = nil
 	}
 	a.tr.OnActiveChange(a.onActiveChange)
 
@@ -432,6 +442,11 @@ func (a *Agent) factoryTree() (*datamodel.Tree, error) {
 			struct{ path, value, field string }{p.periodicEnable, "true", ""},
 			struct{ path, value, field string }{p.periodicInterval, strconv.FormatInt(int64(secs), 10), "PeriodicInformInterval"})
 	}
+	// The tree answers instance wildcards (TR-069 A.2.2.1), so the device
+	// says so where the model has the capability parameter.
+	if ws := a.model.Root.Path + "ManagementServer.InstanceWildcardsSupported"; a.model.Parameter(ws) != nil {
+		set = append(set, struct{ path, value, field string }{ws, "true", ""})
+	}
 	// TR-181 Device:2 reports the version of the model it implements.
 	if _, ver, ok := strings.Cut(a.model.Name, ":"); ok && a.model.Parameter(a.model.Root.Path+"RootDataModelVersion") != nil {
 		set = append(set, struct{ path, value, field string }{a.model.Root.Path + "RootDataModelVersion", ver, ""})
@@ -607,11 +622,12 @@ func derefOr(s *string, def string) string {
 // bootLocked is what a boot does to the agent's state (TR-069 3.7.1.5):
 // events that do not survive a reboot are dropped, and with them the
 // recorded value changes; 1 BOOT is added, M Reboot with its CommandKey
-// when the ACS asked for the reboot; a session is due at once. The
-// periodic schedule restarts (a device without a PeriodicInformTime
-// chooses its phase anew), and the throttle of active notifications
-// forgets the last session (TR-181 DefaultActiveNotificationThrottle: "does
-// not need to be tracked across reboots").
+// when the ACS asked for the reboot (which is then no longer pending); a
+// session is due at once. The periodic schedule restarts (a device without
+// a PeriodicInformTime chooses its phase anew), and the throttle of active
+// notifications forgets the last session (TR-181
+// DefaultActiveNotificationThrottle: "does not need to be tracked across
+// reboots").
 func (a *Agent) bootLocked(commandKey *string) {
 	a.dropOnRebootLocked()
 	a.tr.ClearChanges(a.tr.Changes())
@@ -619,6 +635,9 @@ func (a *Agent) bootLocked(commandKey *string) {
 	a.addEventLocked(cwmp.EventBoot, "")
 	if commandKey != nil {
 		a.addEventLocked(cwmp.EventMReboot, *commandKey)
+		if i := slices.Index(a.reboots, *commandKey); i >= 0 {
+			a.reboots = slices.Delete(a.reboots, i, i+1)
+		}
 	}
 	a.sched.periodic = periodicState{}
 	a.checkURLLocked()
@@ -633,6 +652,12 @@ func (a *Agent) bootLocked(commandKey *string) {
 // schedule is forgotten, the subsystems forget their state, and the next
 // session carries 0 BOOTSTRAP and 1 BOOT.
 func (a *Agent) factoryReset() {
+	// Work of the old device must not write into the new tree.
+	for _, s := range a.subsystems {
+		if h, ok := s.(halter); ok {
+			h.halt()
+		}
+	}
 	tr, err := a.factoryTree()
 	if err != nil {
 		// The same Config made a tree in New; only a bug gets here.

@@ -279,6 +279,40 @@ func TestReboot(t *testing.T) {
 	wantEvents(t, e.session(a))
 }
 
+// An acknowledged Reboot survives the agent's end before the session's
+// (when the reboot happens and is saved): the next start is that reboot,
+// with M Reboot and its CommandKey, once.
+func TestRebootPendingAtRestart(t *testing.T) {
+	e := newAgentEnv(t)
+	dir := t.TempDir()
+	a := e.agent(func(c *Config) { c.StateDir = dir })
+	e.session(a)
+	// The Reboot handler runs in a session that never ends: its
+	// afterSession callback never runs.
+	a.mu.Lock()
+	a.inSess = true
+	a.mu.Unlock()
+	resp, err := a.newMux().ServeCWMP(context.Background(), &cwmp.Reboot{CommandKey: "rk-lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := resp.(*cwmp.RebootResponse); !ok {
+		t.Fatalf("Reboot answered with %v", resp)
+	}
+	b := e.agent(func(c *Config) { c.StateDir = dir })
+	wantEvents(t, e.session(b), ev(cwmp.EventBoot), ev(cwmp.EventMReboot, "rk-lost"))
+
+	// A Reboot whose session ended is done: a restart before the boot
+	// session reports it once, not again as pending.
+	e.acs.Enqueue(&cwmp.Reboot{CommandKey: "rk-done"})
+	b.Wake()
+	e.session(b)
+	c := e.agent(func(c *Config) { c.StateDir = dir })
+	// M Reboot is kept from before the restart, 1 BOOT is the restart's.
+	wantEvents(t, e.session(c), ev(cwmp.EventMReboot, "rk-done"), ev(cwmp.EventBoot))
+	wantEvents(t, e.session(c))
+}
+
 func TestFactoryReset(t *testing.T) {
 	e := newAgentEnv(t)
 	a := e.agent()

@@ -60,11 +60,11 @@ type softwareModules struct {
 	// eeMu serialises ensureExecEnv, which checks and then creates.
 	eeMu sync.Mutex
 
-	// ctx is cancelled by close, stopping the download in progress.
+	mu sync.Mutex
+	// ctx is cancelled by close and halt, stopping the download in
+	// progress; halt replaces it.
 	ctx    context.Context
 	cancel context.CancelFunc
-
-	mu     sync.Mutex
 	jobs   []*duJob // accepted ChangeDUState requests not yet reported, oldest first
 	closed bool     // close was called: start no worker
 	// idle is closed when the running worker exits; nil when none runs.
@@ -264,10 +264,10 @@ func (s *softwareModules) runJob(j *duJob) bool {
 			s.h.wake()
 			return true
 		}
-		op := j.Ops[j.Next]
+		op, ctx := j.Ops[j.Next], s.ctx
 		s.mu.Unlock()
 
-		results := s.apply(s.ctx, op)
+		results := s.apply(ctx, op)
 
 		s.mu.Lock()
 		if !s.closed && len(s.jobs) > 0 && s.jobs[0] == j {
@@ -383,8 +383,9 @@ func (s *softwareModules) resume() { s.start() }
 func (s *softwareModules) close() {
 	s.mu.Lock()
 	s.closed = true
+	cancel := s.cancel
 	s.mu.Unlock()
-	s.cancel()
+	cancel()
 	s.waitIdle()
 }
 
@@ -395,9 +396,28 @@ func btoi(b bool) int {
 	return 0
 }
 
-// factoryReset forgets the jobs not yet reported; an operation being
-// applied finishes but is not reported. The agent resets the tree; the
-// execution environment is created again in the new one.
+// halt stops the ChangeDUState jobs before FactoryReset replaces the tree
+// (the Agent calls it first; factoryReset follows, on the new tree): the
+// jobs are forgotten, the download in progress is cancelled and the
+// worker is waited for, so that no operation the ACS asked of the old
+// device writes into the factory tree or is reported after the reset.
+// The worker, once the download is cancelled, only records its result,
+// which the jobs' absence discards, so the wait is short. An autonomous
+// change in progress (the device's own, from the Go API) is not waited
+// for.
+func (s *softwareModules) halt() {
+	s.mu.Lock()
+	s.jobs = nil
+	cancel := s.cancel
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mu.Unlock()
+	cancel()
+	s.waitIdle()
+}
+
+// factoryReset forgets the jobs not yet reported (halt has stopped the
+// one in progress). The agent has reset the tree; the execution
+// environment is created again in the new one.
 func (s *softwareModules) factoryReset() {
 	s.mu.Lock()
 	s.jobs = nil

@@ -738,6 +738,72 @@ func TestSoftwareModulesFactoryReset(t *testing.T) {
 	}
 }
 
+// A FactoryReset while an operation is in flight: halt stops it before the
+// agent replaces the tree, so neither it nor the job's next operation
+// reaches the factory tree, and nothing is reported.
+func TestSoftwareModulesFactoryResetInFlight(t *testing.T) {
+	s, h := newTestSoftwareModules(t)
+	started := make(chan struct{})
+	url := duServer(t, map[string]http.Handler{
+		"/slow": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			<-r.Context().Done()
+		}),
+		"/a": duServe(BuildDeploymentUnit("alpha", "1", "example.com", nil)),
+	})
+	changeDUState(t, s, "ck", &cwmp.InstallOpStruct{URL: url + "/slow"}, &cwmp.InstallOpStruct{URL: url + "/a"})
+	h.runAfterSession()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the package was never requested")
+	}
+	// What Agent.factoryReset does: halt, a new tree, factoryReset.
+	s.halt()
+	h.tr = newFakeHost(t).tr
+	s.factoryReset()
+	s.waitIdle()
+	if ids := duInstances(t, h, duSM+"DeploymentUnit."); len(ids) != 0 {
+		t.Errorf("DeploymentUnit instances %v in the factory tree", ids)
+	}
+	if cs := duCompletes(h); len(cs) != 0 {
+		t.Errorf("a job of the old device was reported: %+v", cs)
+	}
+	// The reset device installs again: halt left a live context.
+	if rs := duApply(t, s, h, &cwmp.InstallOpStruct{URL: url + "/a"}); len(rs) != 1 || rs[0].Fault.FaultCode != 0 {
+		t.Fatalf("install after the reset: %+v", rs)
+	}
+}
+
+// The same through an agent: a ChangeDUState and a FactoryReset in one
+// session.
+func TestAgentFactoryResetStopsSoftwareJob(t *testing.T) {
+	url := duServer(t, map[string]http.Handler{
+		"/slow": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }),
+		"/a":    duServe(BuildDeploymentUnit("alpha", "1", "example.com", nil)),
+	})
+	e := newAgentEnv(t)
+	a := e.agent()
+	t.Cleanup(func() { a.Close() })
+	e.session(a)
+	e.acs.Enqueue(
+		&cwmp.ChangeDUState{CommandKey: "ck", Operations: []cwmp.Operation{&cwmp.InstallOpStruct{URL: url + "/slow"}, &cwmp.InstallOpStruct{URL: url + "/a"}}},
+		&cwmp.FactoryReset{},
+	)
+	a.Wake()
+	e.session(a)
+	s, _ := subsystemOf[*softwareModules](a)
+	s.waitIdle()
+	if ids, err := a.Tree().Instances(duSM + "DeploymentUnit."); err != nil || len(ids) != 0 {
+		t.Errorf("DeploymentUnit instances %v (%v) after the factory reset", ids, err)
+	}
+	for _, r := range a.Queued() {
+		if _, ok := r.(*cwmp.DUStateChangeComplete); ok {
+			t.Errorf("DUStateChangeComplete of the old device queued: %+v", r)
+		}
+	}
+}
+
 func TestSoftwareModulesXSD(t *testing.T) {
 	s, h := newTestSoftwareModules(t)
 	url := duServer(t, map[string]http.Handler{"/a": duServe(BuildDeploymentUnit("alpha", "1", "example.com", []string{"a", "b"}))})

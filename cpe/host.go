@@ -88,6 +88,10 @@ type (
 	// closer stops a subsystem's goroutines at shutdown, leaving unfinished
 	// work saved so the next run resumes it.
 	closer interface{ close() }
+	// halter stops work in progress that writes into the tree before a
+	// FactoryReset replaces it, and waits for it to stop; factoryReset
+	// follows, once the new tree is in place.
+	halter interface{ halt() }
 	// tlsUser fetches files over HTTPS and takes the agent's TLS settings
 	// (custom CA), so file servers are checked like the ACS.
 	tlsUser interface{ useTLS(*tls.Config) }

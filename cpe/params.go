@@ -76,9 +76,20 @@ func (a *Agent) register(mux *cwmp.ServeMux) {
 		return &cwmp.DeleteObjectResponse{Status: status}, nil
 	})
 	// Reboot: the CPE finishes the session, then reboots; the boot Inform
-	// carries 1 BOOT and M Reboot with the CommandKey (A.3.2.9).
+	// carries 1 BOOT and M Reboot with the CommandKey (A.3.2.9). The
+	// reboot is recorded as pending and saved before it is acknowledged,
+	// so that if the agent stops before the session ends (when the reboot
+	// happens and is saved), its next start is that reboot (New). The
+	// cost is one more write of the state file per Reboot.
 	handle("Reboot", func(req cwmp.Message) (cwmp.Message, error) {
 		key := req.(*cwmp.Reboot).CommandKey
+		a.mu.Lock()
+		a.reboots = append(a.reboots, key)
+		a.dirty = true
+		a.mu.Unlock()
+		if err := a.Save(); err != nil {
+			a.logger.Error("save state", "err", err)
+		}
 		a.afterSession(func() { a.reboot(&key) })
 		return &cwmp.RebootResponse{}, nil
 	})

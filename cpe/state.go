@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/cwmpkit/cwmpkit/cwmp"
@@ -26,13 +27,15 @@ type savedState struct {
 	Version int `json:"version"`
 	// ACSURL is the ACS the current bootstrap is for: a tree whose
 	// ManagementServer.URL differs owes a 0 BOOTSTRAP to the new one.
-	ACSURL     string                     `json:"acsURL"`
-	Events     []savedEvent               `json:"events,omitempty"`
-	Requests   []savedRequest             `json:"requests,omitempty"`
-	RetryCount uint32                     `json:"retryCount,omitempty"`
-	RetryAt    time.Time                  `json:"retryAt,omitzero"`
-	Informs    []savedInform              `json:"scheduledInforms,omitempty"`
-	Wakes      []time.Time                `json:"wakes,omitempty"`
+	ACSURL     string         `json:"acsURL"`
+	Events     []savedEvent   `json:"events,omitempty"`
+	Requests   []savedRequest `json:"requests,omitempty"`
+	RetryCount uint32         `json:"retryCount,omitempty"`
+	RetryAt    time.Time      `json:"retryAt,omitzero"`
+	Informs    []savedInform  `json:"scheduledInforms,omitempty"`
+	Wakes      []time.Time    `json:"wakes,omitempty"`
+	// Reboots are the CommandKeys of acknowledged Reboots not yet done.
+	Reboots    []string                   `json:"reboots,omitempty"`
 	Subsystems map[string]json.RawMessage `json:"subsystems,omitempty"`
 	// Tree is what datamodel.Tree.Save writes.
 	Tree json.RawMessage `json:"tree"`
@@ -112,6 +115,7 @@ func (a *Agent) restore(st *savedState) {
 		a.sched.informs = append(a.sched.informs, scheduledInform{at: si.At, key: si.CommandKey})
 	}
 	a.sched.wakes = st.Wakes
+	a.reboots = st.Reboots
 }
 
 // Save writes the agent's state to Config.StateDir now, if anything changed
@@ -169,6 +173,7 @@ func (a *Agent) writeState() error {
 		st.Informs = append(st.Informs, savedInform{At: si.at, CommandKey: si.key})
 	}
 	st.Wakes = append(st.Wakes, a.sched.wakes...)
+	st.Reboots = append(st.Reboots, a.reboots...)
 	a.mu.Unlock()
 	for _, r := range reqs {
 		data, err := json.Marshal(r)
@@ -194,8 +199,9 @@ func (a *Agent) writeState() error {
 
 // writeFileAtomic replaces path with data: a temporary file in the same
 // directory, synced, then renamed over path, so a crash leaves the old
-// file or the new one, never a mix. The file is private to the user: it
-// holds the ACS credentials.
+// file or the new one, never a mix; the directory is synced after the
+// rename, so that the new file is the one a crash leaves. The file is
+// private to the user: it holds the ACS credentials.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -220,5 +226,27 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	return nil
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable. Windows and Plan 9 cannot sync
+// a directory, and some file systems elsewhere refuse to: there the rename
+// is as durable as the system makes it. On Linux every failure is an
+// error.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if runtime.GOOS != "linux" && errors.Is(err, errors.ErrUnsupported) {
+		return nil
+	}
+	return err
 }

@@ -39,8 +39,10 @@ import (
 // Goroutines: one per running transfer and none when idle; a timer
 // (time.AfterFunc, which holds no goroutine while it waits) wakes the
 // queue for the next delay or window. Lock order: transfers.mu is never
-// held while calling the host, but for its now, log and tree methods,
-// because host.afterSession may run its function at once.
+// held while calling the host, because host.afterSession may run its
+// function at once, but for its now, log and tree methods and the
+// queueRequest that reports a transfer in the same critical section that
+// takes it out of the queue (completeLocked).
 
 // Transfer methods, also the suffix of their "M" event codes.
 const (
@@ -96,6 +98,11 @@ type transferConfig struct {
 	// function that stops the timer. Tests replace it to drive the queue
 	// with the host's clock.
 	afterFunc func(d time.Duration, f func()) (stop func() bool)
+	// gotResponse, when set, is called by a download once the file
+	// server's response headers are in, with the attempt's copy of the
+	// transfer (whose cancel ends the attempt). Tests use it to end an
+	// attempt in the middle of the body without racing a deadline.
+	gotResponse func(tr *transfer)
 }
 
 func defaultTransferConfig() transferConfig {

@@ -115,6 +115,9 @@ func (t *transfers) download(ctx context.Context, tr *transfer) outcome {
 		return outcome{fault: requestFault(err, false)}
 	}
 	defer resp.Body.Close()
+	if t.cfg.gotResponse != nil {
+		t.cfg.gotResponse(tr)
+	}
 	if f, failed := statusFault(resp, tr.Username != "" || tr.Password != "", false); failed {
 		return outcome{fault: f}
 	}

@@ -70,9 +70,8 @@ func (t *transfers) poll() {
 		started = true
 	}
 	t.queue = slices.DeleteFunc(t.queue, func(tr *transfer) bool { return slices.Contains(expired, tr) })
-	t.rearmLocked(now)
-	t.mu.Unlock()
-	for _, tr := range expired {
+	results := make([]outcome, len(expired))
+	for i, tr := range expired {
 		var f cwmp.FaultStruct
 		switch {
 		case tr.Interrupted > maxInterrupts && tr.Method == methodUpload:
@@ -84,7 +83,12 @@ func (t *transfers) poll() {
 		default:
 			f = transferFault(cwmp.FaultTimeWindowsExpired, "the time windows passed before the download could start")
 		}
-		t.report(tr, outcome{fault: f})
+		results[i] = t.completeLocked(tr, outcome{fault: f})
+	}
+	t.rearmLocked(now)
+	t.mu.Unlock()
+	for i, tr := range expired {
+		t.reported(tr, results[i])
 	}
 	if started {
 		t.h.changed()
@@ -229,16 +233,30 @@ func (t *transfers) finish(tr *transfer, res outcome) {
 			t.stored = slices.Delete(t.stored, 0, n-maxStoredFiles)
 		}
 	}
+	res = t.completeLocked(tr, res)
 	t.mu.Unlock()
-	t.report(tr, res)
+	t.reported(tr, res)
 }
 
-// report queues tr's TransferComplete with 7 TRANSFER COMPLETE and its M
-// event (A.3.3.2), and either installs a firmware image, which reboots,
-// or wakes the agent for a session. A failure's CompleteTime is the
-// Unknown Time: A.3.3.2 defines it as when the transfer "was fully
-// completed and applied", which a failed one never was.
-func (t *transfers) report(tr *transfer, res outcome) {
+// completeLocked records the outcome of tr, which the caller has just
+// taken out of the queue in the same critical section: it installs a
+// firmware image and queues tr's TransferComplete with 7 TRANSFER COMPLETE
+// and its M event (A.3.3.2). It returns res as reported: a firmware image
+// that cannot be installed turns into its fault.
+//
+// It runs with t.mu held so that the state file cannot miss the transfer:
+// a Save asks saveState (which takes t.mu) first and the agent's requests
+// and tree after, so it sees tr in the queue, or the TransferComplete
+// queued and the firmware installed, never neither (which a crash would
+// turn into a Download the ACS never hears of again). It may see both; a
+// restarted agent then repeats the transfer and reports it twice, the
+// lesser harm. The host methods called here take only the agent's and
+// the tree's locks, which come after t.mu (host.go).
+//
+// A failure's CompleteTime is the Unknown Time: A.3.3.2 defines it as
+// when the transfer "was fully completed and applied", which a failed one
+// never was.
+func (t *transfers) completeLocked(tr *transfer, res outcome) outcome {
 	if res.firmware != nil && res.fault.FaultCode == 0 {
 		if f := t.install(res.firmware); f != nil {
 			res.fault, res.firmware = *f, nil
@@ -248,8 +266,18 @@ func (t *transfers) report(tr *transfer, res outcome) {
 	if res.fault.FaultCode != 0 {
 		tc.CompleteTime = time.Time{}
 	}
-	t.info("transfer complete", "method", tr.Method, "commandKey", tr.CommandKey, "fault", res.fault.FaultCode, "reason", res.fault.FaultString)
 	t.h.queueRequest(tc, cwmp.EventStruct{EventCode: cwmp.EventCode("M " + tr.Method), CommandKey: tr.CommandKey})
+	return res
+}
+
+// reported follows completeLocked, without t.mu: a firmware image that was
+// installed reboots the device, anything else wakes the agent for a
+// session.
+func (t *transfers) reported(tr *transfer, res outcome) {
+	if res.firmware != nil {
+		t.info("firmware installed", "version", res.firmware.version)
+	}
+	t.info("transfer complete", "method", tr.Method, "commandKey", tr.CommandKey, "fault", res.fault.FaultCode, "reason", res.fault.FaultString)
 	t.h.changed()
 	if res.firmware != nil {
 		// TR-069 3.7.1.5, A.3.2.8: the new image runs after a reboot, and
@@ -271,7 +299,6 @@ func (t *transfers) install(img *firmwareHeader) *cwmp.FaultStruct {
 		f := transferFault(cwmp.FaultFileCorrupted, "firmware image: Version %q: %v", img.version, err)
 		return &f
 	}
-	t.info("firmware installed", "version", img.version)
 	return nil
 }
 

@@ -352,9 +352,10 @@ func TestDownloadFailures(t *testing.T) {
 		user     string
 		password string
 		maxSize  int64
-		timeout  time.Duration
 		class    string // the device's ProductClass
-		want     cwmp.FaultCode
+		// cancelMidBody ends the attempt once the response headers are in.
+		cancelMidBody bool
+		want          cwmp.FaultCode
 	}{
 		{name: "not found", url: fs.URL + "/missing", want: cwmp.FaultFileAccess},
 		{name: "server error", url: fs.URL + "/error", want: cwmp.FaultFileAccess},
@@ -365,7 +366,10 @@ func TestDownloadFailures(t *testing.T) {
 		{name: "basic wrong user", url: fs.URL + "/basic/fw", user: "nobody", password: fwPassword, want: cwmp.FaultTransferAuthentication},
 		{name: "connection refused", url: closedPort(t) + "/fw", want: cwmp.FaultFileServerUnreachable},
 		{name: "truncated body", url: fs.URL + "/truncated", want: cwmp.FaultDownloadIncomplete},
-		{name: "stalled body", url: fs.URL + "/stall", timeout: 200 * time.Millisecond, want: cwmp.FaultDownloadIncomplete},
+		// The attempt ends once the headers are in (in production its
+		// deadline does): ending it by a short timeout instead raced the
+		// headers on a loaded machine, and a timeout before them is 9015.
+		{name: "stalled body", url: fs.URL + "/stall", cancelMidBody: true, want: cwmp.FaultDownloadIncomplete},
 		{name: "larger than FileSize", url: fs.URL + "/fw", fileSize: 10, want: cwmp.FaultFileCorrupted},
 		{name: "smaller than FileSize", url: fs.URL + "/fw", fileSize: 100000, want: cwmp.FaultFileCorrupted},
 		{name: "larger than the device takes", url: fs.URL + "/web", fileType: cwmp.FileWebContent, maxSize: 8, want: cwmp.FaultDownloadFailure},
@@ -381,8 +385,8 @@ func TestDownloadFailures(t *testing.T) {
 			if tt.maxSize > 0 {
 				e.x.cfg.maxSize = tt.maxSize
 			}
-			if tt.timeout > 0 {
-				e.x.cfg.timeout = tt.timeout
+			if tt.cancelMidBody {
+				e.x.cfg.gotResponse = func(tr *transfer) { tr.cancel() }
 			}
 			if tt.class != "" {
 				if err := e.h.tree().Set("Device.DeviceInfo.ProductClass", tt.class); err != nil {
@@ -632,6 +636,72 @@ func TestScheduleDownloadExpired(t *testing.T) {
 	events, _ := e.h.snapshot()
 	if len(events) != 2 || events[1].EventCode != cwmp.EventMScheduleDownload {
 		t.Fatalf("events %+v", events)
+	}
+}
+
+// atomicReportHost is a fakeHost that checks, when a TransferComplete is
+// queued, that it is queued in the critical section that took its
+// transfer out of the queue, with the firmware already installed. A Save
+// reads the subsystem's state under the subsystem's lock and the agent's
+// requests after, so only then can no state file hold neither the
+// transfer nor its TransferComplete (completeLocked). The window is gone,
+// not narrowed, so it cannot be hit by timing; this checks the invariant
+// where it must hold instead.
+type atomicReportHost struct {
+	*fakeHost
+	x       *transfers
+	version string // the SoftwareVersion a successful firmware download installs
+	checked atomic.Int32
+}
+
+func (h *atomicReportHost) queueRequest(req cwmp.ACSRequest, events ...cwmp.EventStruct) {
+	if tc, ok := req.(*cwmp.TransferComplete); ok {
+		h.checked.Add(1)
+		// Nothing else runs in these tests: if the lock is held, the
+		// caller holds it.
+		if h.x.mu.TryLock() {
+			h.x.mu.Unlock()
+			h.t.Errorf("TransferComplete %q queued without the transfer subsystem's lock", tc.CommandKey)
+		} else if slices.ContainsFunc(h.x.queue, func(tr *transfer) bool { return tr.CommandKey == tc.CommandKey }) {
+			h.t.Errorf("TransferComplete %q queued while its transfer is still in the queue", tc.CommandKey)
+		}
+		if v, _, _ := h.tr.Get("Device.DeviceInfo.SoftwareVersion"); tc.FaultStruct.FaultCode == 0 && v != h.version {
+			h.t.Errorf("TransferComplete %q queued with SoftwareVersion %q, want the installed %q", tc.CommandKey, v, h.version)
+		}
+	}
+	h.fakeHost.queueRequest(req, events...)
+}
+
+func TestTransferCompleteQueuedAtomically(t *testing.T) {
+	fs := newFileServer(t, false)
+	h := &atomicReportHost{fakeHost: newFakeHost(t), version: "2.0.0"}
+	x := newTransfers(h)
+	h.x = x
+	x.cfg.afterFunc = func(time.Duration, func()) func() bool { return func() bool { return true } }
+	t.Cleanup(x.close)
+	mux := cwmp.NewServeMux(cwmp.RoleCPE)
+	x.register(mux)
+	call := func(req cwmp.Message) {
+		t.Helper()
+		if resp, err := mux.ServeCWMP(context.Background(), req); err != nil {
+			t.Fatal(err)
+		} else if f, ok := resp.(*cwmp.Fault); ok {
+			t.Fatal(f)
+		}
+	}
+	// finish: a firmware image, installed; a failed download.
+	call(download(fs.URL + "/fw"))
+	call(&cwmp.Download{CommandKey: "missing", FileType: cwmp.FileWebContent, URL: fs.URL + "/missing"})
+	// poll: a ScheduleDownload whose window passed.
+	call(scheduleDownload(fs.URL+"/fw", windows(cwmp.TimeWindowStruct{WindowStart: 0, WindowEnd: 10, WindowMode: "1 At Any Time"})))
+	h.advance(20 * time.Second)
+	h.runAfterSession()
+	x.wg.Wait()
+	if n := h.checked.Load(); n != 3 {
+		t.Fatalf("%d TransferCompletes queued, want 3", n)
+	}
+	if len(h.reboots) != 1 {
+		t.Fatalf("reboots %v, want the firmware's one", h.reboots)
 	}
 }
 

@@ -91,3 +91,16 @@ func TestAutonomousAPIs(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// TestWildcardsAnswered checks that the agent's Device:2 tree says it
+// supports instance wildcards, and answers a GetParameterValues with one.
+func TestWildcardsAnswered(t *testing.T) {
+	e := newAgentEnv(t)
+	a := e.agent()
+	e.acs.Enqueue(&cwmp.GetParameterValues{ParameterNames: []string{"Device.ManagementServer.InstanceWildcardsSupported", "Device.DeviceInfo.ProcessStatus.Process.*.PID"}})
+	s := e.session(a)
+	resp, ok := s.ResponseTo("GetParameterValues").(*cwmp.GetParameterValuesResponse)
+	if !ok || len(resp.ParameterList) == 0 || resp.ParameterList[0].Value != "true" {
+		t.Fatalf("answer %#v", s.ResponseTo("GetParameterValues"))
+	}
+}
