@@ -79,12 +79,17 @@ func TestEventsSurviveRestart(t *testing.T) {
 	if err := a.Session(context.Background()); err == nil {
 		t.Fatal("the session succeeded")
 	}
+	// A bootstrap Inform lists the changed parameter but carries no
+	// 4 VALUE CHANGE: the ACS knew no earlier value.
 	wantEvents(t, e.last(), ev(cwmp.EventBootstrap), ev(cwmp.EventBoot), ev(cwmp.EventConnectionRequest),
 		ev(cwmp.EventDiagnosticsComplete), ev(cwmp.EventTransferComplete), ev(cwmp.EventMDownload, "dl-1"),
-		ev(cwmp.EventRequestDownload), ev(cwmp.EventValueChange))
+		ev(cwmp.EventRequestDownload))
+	if _, ok := e.last().InformMessage().Parameter("Device.DeviceInfo.Description"); !ok {
+		t.Error("the bootstrap Inform does not list the changed parameter")
+	}
 
-	// The restart is a boot: 1 BOOT again; 6, 8 and 4 (with the change)
-	// are gone; the bootstrap, the transfer and the request stay.
+	// The restart is a boot: 1 BOOT again; 6, 8 and the change are gone;
+	// the bootstrap, the transfer and the request stay.
 	b := e.agent(stateDir)
 	want := []cwmp.EventStruct{ev(cwmp.EventBootstrap), ev(cwmp.EventTransferComplete), ev(cwmp.EventMDownload, "dl-1"),
 		ev(cwmp.EventRequestDownload), ev(cwmp.EventBoot)}

@@ -105,7 +105,11 @@ func (a *Agent) beginSession() (*cwmp.Inform, []cwmp.ACSRequest, datamodel.Chang
 		reserve = 1
 	}
 	events := a.informEventsLocked(reserve)
-	if valueChange && !slices.ContainsFunc(events, func(e cwmp.EventStruct) bool { return e.EventCode == cwmp.EventValueChange }) {
+	// A bootstrap Inform introduces the device: the ACS knew no earlier
+	// value for anything to have changed from (the changed parameters are
+	// still listed, and cleared by the InformResponse).
+	bootstrap := slices.ContainsFunc(events, func(e cwmp.EventStruct) bool { return e.EventCode == cwmp.EventBootstrap })
+	if valueChange && !bootstrap && !slices.ContainsFunc(events, func(e cwmp.EventStruct) bool { return e.EventCode == cwmp.EventValueChange }) {
 		events = append(events, cwmp.EventStruct{EventCode: cwmp.EventValueChange})
 	}
 	inform := &cwmp.Inform{

@@ -104,3 +104,27 @@ func TestWildcardsAnswered(t *testing.T) {
 		t.Fatalf("answer %#v", s.ResponseTo("GetParameterValues"))
 	}
 }
+
+// TestBootstrapWithoutValueChange checks that values the device set before
+// its first Inform (the connection-request URL, written once its listener
+// is up) do not make the bootstrap Inform a 4 VALUE CHANGE, while a later
+// change does.
+func TestBootstrapWithoutValueChange(t *testing.T) {
+	e := newAgentEnv(t)
+	a := e.agent()
+	url := "Device.ManagementServer.ConnectionRequestURL"
+	if err := a.Set(url, "http://192.0.2.1:7547/a"); err != nil {
+		t.Fatal(err)
+	}
+	s := e.session(a)
+	wantEvents(t, s, ev(cwmp.EventBootstrap), ev(cwmp.EventBoot))
+	if v, _ := s.InformMessage().Parameter(url); v != "http://192.0.2.1:7547/a" {
+		t.Errorf("bootstrap Inform lists %s = %q", url, v)
+	}
+	if err := a.Set(url, "http://192.0.2.2:7547/a"); err != nil {
+		t.Fatal(err)
+	}
+	a.Wake()
+	s = e.session(a)
+	wantEvents(t, s, ev(cwmp.EventValueChange))
+}
