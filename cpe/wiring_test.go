@@ -3,6 +3,7 @@ package cpe
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -127,4 +128,25 @@ func TestBootstrapWithoutValueChange(t *testing.T) {
 	a.Wake()
 	s = e.session(a)
 	wantEvents(t, s, ev(cwmp.EventValueChange))
+}
+
+// BenchmarkAgentInformSession measures one agent's Inform-only session
+// (Inform, InformResponse, empty POST, 204) over loopback HTTP against an
+// ACS that does nothing else: the CPE side's cost per session, the
+// reference the fleet simulator's figures build on.
+func BenchmarkAgentInformSession(b *testing.B) {
+	acs := httptest.NewServer(bareACS{})
+	defer acs.Close()
+	a, err := New(Config{ACSURL: acs.URL, DeviceID: testDeviceID, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Wake()
+		if err := a.Session(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
