@@ -18,7 +18,7 @@ type fakeHost struct {
 	tr *datamodel.Tree
 
 	mu       sync.Mutex
-	clock    time.Time
+	clock    *testClock
 	events   []cwmp.EventStruct
 	requests []cwmp.ACSRequest
 	wakes    int
@@ -34,23 +34,17 @@ func newFakeHost(t testing.TB) *fakeHost {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeHost{t: t, tr: datamodel.NewTree(m), clock: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	return &fakeHost{t: t, tr: datamodel.NewTree(m), clock: &testClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}}
 }
 
 func (h *fakeHost) tree() *datamodel.Tree { return h.tr }
 
 func (h *fakeHost) now() time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.clock
+	return h.clock.Now()
 }
 
 // advance moves the fake clock forward.
-func (h *fakeHost) advance(d time.Duration) {
-	h.mu.Lock()
-	h.clock = h.clock.Add(d)
-	h.mu.Unlock()
-}
+func (h *fakeHost) advance(d time.Duration) { h.clock.advance(d) }
 
 func (h *fakeHost) log() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

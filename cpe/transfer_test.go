@@ -984,7 +984,7 @@ func TestTransferStateRoundTrip(t *testing.T) {
 
 	// The next run: the same clock, a fresh subsystem.
 	e2 := newXferEnv(t)
-	e2.h.clock = e.h.now()
+	e2.h.clock.set(e.h.now())
 	if err := e2.x.restoreState(data); err != nil {
 		t.Fatal(err)
 	}

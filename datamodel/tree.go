@@ -382,23 +382,13 @@ func (t *Tree) mutTable(path string, def *Object) *instTable {
 // its instances.
 func (t *Tree) walk(n tnode, fn func(tnode)) {
 	fn(n)
-	switch n.kind {
-	case kindObject:
-		for _, p := range n.obj.Parameters {
-			if p.Status != Deleted {
-				fn(tnode{kind: kindParam, path: n.path + p.Name, obj: n.obj, prm: p})
-			}
+	t.children(n, func(c tnode) {
+		if c.kind == kindParam {
+			fn(c)
+		} else {
+			t.walk(c, fn)
 		}
-		for _, c := range n.obj.Children {
-			if c.Status != Deleted {
-				t.walk(childNode(n, c), fn)
-			}
-		}
-	case kindTable:
-		for _, i := range t.instances(n.path, n.obj) {
-			t.walk(tnode{kind: kindObject, path: n.path + strconv.FormatUint(uint64(i), 10) + ".", obj: n.obj}, fn)
-		}
-	}
+	})
 }
 
 // walkParams calls fn for every parameter at or below n.
